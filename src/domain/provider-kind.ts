@@ -1,0 +1,12 @@
+/** The CDN providers prefetch-graph speaks to. Values are the GraphQL enum values. */
+export const ProviderKind = {
+  BAIDU_GEO: "BAIDU_GEO",
+  WANGSU_CDN_PRO: "WANGSU_CDN_PRO",
+} as const;
+export type ProviderKind = (typeof ProviderKind)[keyof typeof ProviderKind];
+
+export const PROVIDER_KINDS: readonly ProviderKind[] = Object.values(ProviderKind);
+
+export function isProviderKind(value: unknown): value is ProviderKind {
+  return typeof value === "string" && (PROVIDER_KINDS as readonly string[]).includes(value);
+}

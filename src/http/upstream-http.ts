@@ -1,0 +1,190 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { errors as undiciErrors, type Dispatcher } from "undici";
+import type { Logger } from "pino";
+import { UpstreamError } from "../errors/app-error";
+import { UNLIMITED_BUDGET, type RateBudget } from "./rate-budget";
+
+export interface UpstreamResponse {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The whole body as text; bodies are small JSON documents. */
+  readonly text: string;
+}
+
+export interface RetryPolicy {
+  /** Total attempts including the first; 1 disables retries. */
+  readonly attempts: number;
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Statuses worth another attempt (idempotent GETs only). */
+  readonly retryStatuses: ReadonlySet<number>;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = {
+  attempts: 3,
+  baseDelayMs: 100,
+  maxDelayMs: 2_000,
+  retryStatuses: new Set([500, 502, 503, 504]),
+};
+
+/** The last outcome of an account's upstream calls, for /readyz. */
+export interface CallOutcome {
+  readonly at: Date;
+  readonly ok: boolean;
+  readonly code?: string;
+}
+
+export interface UpstreamHttpOptions {
+  readonly provider: string;
+  readonly account: string;
+  /** scheme://host[:port] of the upstream. */
+  readonly origin: string;
+  /** A Pool for that origin in production; an Agent or MockAgent works too. */
+  readonly dispatcher: Dispatcher;
+  readonly logger: Logger;
+  readonly retry?: RetryPolicy;
+  readonly budget?: RateBudget;
+  /** Largest body we read before giving up (a defence against a runaway upstream). */
+  readonly maxBodyBytes?: number;
+}
+
+export interface UpstreamRequest {
+  readonly method: "GET";
+  /** Path with its query string. */
+  readonly path: string;
+  /** Called per attempt: signatures that cover a date must be fresh on a retry. */
+  readonly headers: () => Record<string, string>;
+}
+
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The one outbound-HTTP wrapper: rate budget per attempt, bounded jittered retries for idempotent calls that
+ * honour Retry-After, transport errors classified into UpstreamErrors, and the last outcome kept for readiness.
+ * HTTP statuses are returned, not thrown: each provider's client reads its own error bodies.
+ * Retries are hand-rolled rather than undici's retry interceptor because each attempt must re-sign and draw
+ * from the account's rate budget.
+ */
+export class UpstreamHttp {
+  private last: CallOutcome | null = null;
+  private readonly retry: RetryPolicy;
+  private readonly budget: RateBudget;
+  private readonly log: Logger;
+
+  constructor(private readonly options: UpstreamHttpOptions) {
+    this.retry = options.retry ?? DEFAULT_RETRY;
+    this.budget = options.budget ?? UNLIMITED_BUDGET;
+    this.log = options.logger.child({ provider: options.provider, account: options.account });
+  }
+
+  get lastOutcome(): CallOutcome | null {
+    return this.last;
+  }
+
+  /** Marks the outcome of a call whose status the provider client classified (e.g. a 404 that is "not found"). */
+  recordOutcome(ok: boolean, code?: string): void {
+    this.last = code === undefined ? { at: new Date(), ok } : { at: new Date(), ok, code };
+  }
+
+  async request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    for (let attempt = 1; ; attempt++) {
+      const last = attempt >= this.retry.attempts;
+      await this.budget.take();
+      let response: UpstreamResponse;
+      try {
+        response = await this.once(req);
+      } catch (err) {
+        const error = this.classify(err);
+        if (last || error.code !== "UPSTREAM_UNAVAILABLE") {
+          this.recordOutcome(false, error.code);
+          throw error;
+        }
+        this.log.warn({ attempt, path: redactPath(req.path), code: error.code }, "upstream call failed; retrying");
+        await sleep(this.backoff(attempt, null));
+        continue;
+      }
+      const retryAfter = parseRetryAfter(response.headers["retry-after"]);
+      if (response.statusCode === 429) {
+        await this.budget.penalize(retryAfter ?? 60);
+      }
+      if (!last && this.retry.retryStatuses.has(response.statusCode)) {
+        if (retryAfter !== null && retryAfter * 1000 > this.retry.maxDelayMs) return response;
+        this.log.warn({ attempt, path: redactPath(req.path), status: response.statusCode }, "upstream status; retrying");
+        await sleep(this.backoff(attempt, retryAfter));
+        continue;
+      }
+      return response;
+    }
+  }
+
+  private async once(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const started = performance.now();
+    const res = await this.options.dispatcher.request({
+      origin: this.options.origin,
+      method: req.method,
+      path: req.path,
+      headers: req.headers(),
+    });
+    const limit = this.options.maxBodyBytes ?? MAX_BODY_BYTES;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body) {
+      const buf = chunk as Buffer;
+      size += buf.length;
+      if (size > limit) {
+        res.body.destroy();
+        throw new UpstreamError("UPSTREAM_BAD_RESPONSE", `Response body larger than ${limit} bytes.`, this.upstream());
+      }
+      chunks.push(buf);
+    }
+    this.log.debug(
+      { path: redactPath(req.path), status: res.statusCode, ms: Math.round(performance.now() - started) },
+      "upstream call",
+    );
+    return { statusCode: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") };
+  }
+
+  private upstream(): { provider: string; account: string } {
+    return { provider: this.options.provider, account: this.options.account };
+  }
+
+  private classify(err: unknown): UpstreamError {
+    if (err instanceof UpstreamError) return err;
+    const up = this.upstream();
+    if (
+      err instanceof undiciErrors.HeadersTimeoutError ||
+      err instanceof undiciErrors.BodyTimeoutError ||
+      err instanceof undiciErrors.ConnectTimeoutError
+    ) {
+      return new UpstreamError("UPSTREAM_TIMEOUT", `${up.provider} did not answer in time.`, up, { cause: err });
+    }
+    return new UpstreamError("UPSTREAM_UNAVAILABLE", `${up.provider} could not be reached.`, up, { cause: err });
+  }
+
+  private backoff(attempt: number, retryAfterSeconds: number | null): number {
+    if (retryAfterSeconds !== null) return Math.min(retryAfterSeconds * 1000, this.retry.maxDelayMs);
+    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    return Math.round(ceiling / 2 + Math.random() * (ceiling / 2)); // "equal jitter"
+  }
+}
+
+/** Seconds from a Retry-After header (delta-seconds or HTTP-date), or null. */
+export function parseRetryAfter(value: string | string[] | undefined, now: Date = new Date()): number | null {
+  const v = Array.isArray(value) ? value[0] : value;
+  if (v === undefined || v.trim() === "") return null;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim());
+  const at = Date.parse(v);
+  if (Number.isNaN(at)) return null;
+  return Math.max(0, Math.ceil((at - now.getTime()) / 1000));
+}
+
+/** Query strings may carry ids and sites but no secrets; keep only the path in logs anyway. */
+function redactPath(path: string): string {
+  const q = path.indexOf("?");
+  return q === -1 ? path : path.slice(0, q);
+}
+
+export function headerValue(headers: UpstreamResponse["headers"], name: string): string | undefined {
+  const v = headers[name.toLowerCase()];
+  return Array.isArray(v) ? v[0] : v;
+}

@@ -1,0 +1,96 @@
+import type { Logger } from "pino";
+import type { Dispatcher } from "undici";
+import type { PrefetchTask, TaskRef } from "../domain/prefetch-task";
+import type { ProviderKind } from "../domain/provider-kind";
+import type { HttpTimeouts } from "../http/dispatcher";
+import type { RateBudget } from "../http/rate-budget";
+import type { CallOutcome } from "../http/upstream-http";
+
+/** A closed time interval [start, end] in UTC. */
+export interface TimeWindow {
+  readonly start: Date;
+  readonly end: Date;
+}
+
+export interface ListQuery {
+  /** Required where capabilities.siteRequired; otherwise narrows to tasks touching this hostname. */
+  readonly site: string | null;
+  /** Never longer than capabilities.maxWindowMs: the paging engine splits longer windows. */
+  readonly window: TimeWindow;
+}
+
+export interface ListPage {
+  /** The page's rows in the provider's order, mapped. Rows may lack fields (see PrefetchTask.missing). */
+  readonly tasks: readonly PrefetchTask[];
+  /** Token of the next page inside the same window (Baidu's nextMarker, Wangsu's next offset); null on the last page. */
+  readonly nextPageToken: string | null;
+}
+
+export interface ProviderCapabilities {
+  /** Rows per upstream list call. Fixed, so that a page token always names the same rows. */
+  readonly pageSize: number;
+  /** Longest window one list call may span. */
+  readonly maxWindowMs: number;
+  /** Chronological order of list rows, so that split windows are chained in the same order. */
+  readonly order: "asc" | "desc";
+  /** Whether list and lookup need a site (Baidu GEO does). */
+  readonly siteRequired: boolean;
+}
+
+/** What the GraphQL ProviderAccount type shows: never a secret. */
+export interface ProviderAccountInfo {
+  readonly name: string;
+  readonly provider: ProviderKind;
+  readonly endpoint: string;
+  readonly sandbox: boolean;
+}
+
+/** The interface every provider implements; the GraphQL layer and the paging engine only know this. */
+export interface PrefetchProvider {
+  readonly kind: ProviderKind;
+  readonly account: ProviderAccountInfo;
+  readonly capabilities: ProviderCapabilities;
+  /** One upstream page of a window; pageToken null asks for the first page. */
+  listPage(query: ListQuery, pageToken: string | null): Promise<ListPage>;
+  /**
+   * Complete tasks by identity, in `refs` order and of the same length: the task, null where the provider does
+   * not know it, or an Error for a per-key failure. The provider decides how to fan out under its rate budget.
+   */
+  getTasks(refs: readonly TaskRef[]): Promise<ReadonlyArray<PrefetchTask | null | Error>>;
+  /** Last upstream call's outcome, for /readyz. */
+  lastOutcome(): CallOutcome | null;
+}
+
+/** One configured account of a provider, credentials already validated by the provider's own config class. */
+export interface AccountSpec<C> {
+  readonly name: string;
+  readonly endpoint: string;
+  readonly credentials: C;
+  readonly sandbox: boolean;
+  /** Calls per window; undefined = the provider's documented default. */
+  readonly rateLimit?: { readonly points: number; readonly durationSeconds: number };
+}
+
+export interface ProviderDeps {
+  readonly dispatcherFor: (origin: string) => Dispatcher;
+  readonly logger: Logger;
+  readonly timeouts: HttpTimeouts;
+  readonly budget: RateBudget;
+}
+
+/**
+ * Everything the rest of the server needs to know about one provider. Adding a provider is one folder that
+ * exports one of these, plus one line in providers/modules.ts (and its sandbox emulator).
+ */
+export interface ProviderModule<C extends object = object> {
+  readonly kind: ProviderKind;
+  readonly capabilities: ProviderCapabilities;
+  readonly defaultEndpoint: string;
+  /** class-validator-decorated class the account's credentials are validated against. */
+  readonly credentialsClass: new () => C;
+  /** Env variables of the single-account ("default") set-up: endpoint, and credential field -> variable name. */
+  readonly env: { readonly endpoint: string; readonly credentials: { readonly [K in keyof C]: string } };
+  /** The provider's documented call budget, applied when an account sets none. */
+  readonly defaultRateLimit: { readonly points: number; readonly durationSeconds: number } | null;
+  create(account: AccountSpec<C>, deps: ProviderDeps): PrefetchProvider;
+}
