@@ -65,6 +65,8 @@ export type LazyTaskField = "targets" | "startedAt" | "details";
 /** The provider-neutral model every mapper produces and every resolver reads. */
 export interface PrefetchTask {
   readonly ref: TaskRef;
+  /** The site (domain) the task belongs to, where the provider has one; not necessarily part of the identity. */
+  readonly site: string | null;
   readonly name: string | null;
   /** null where the provider has no URL list for the task; see `missing` for "not loaded yet". */
   readonly targets: readonly PrefetchTarget[] | null;
