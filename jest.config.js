@@ -5,7 +5,7 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: {
     // Type-checking is `npm run typecheck`'s job; jest only transpiles (decorator metadata included).
-    "^.+\\.ts$": ["ts-jest", { isolatedModules: true, diagnostics: false }],
+    "^.+\\.ts$": ["ts-jest", { diagnostics: false }],
   },
   setupFiles: ["reflect-metadata"],
   testTimeout: 30000,

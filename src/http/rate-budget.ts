@@ -1,3 +1,7 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { UpstreamError } from "../errors/app-error";
+
 /**
  * A per-account budget of upstream calls. `take()` resolves when a call may go out, waiting a bounded time for
  * its turn, and otherwise rejects with an UPSTREAM_RATE_LIMITED UpstreamError that carries a retry-after hint.
@@ -13,3 +17,67 @@ export const UNLIMITED_BUDGET: RateBudget = {
   take: () => Promise.resolve(),
   penalize: () => Promise.resolve(),
 };
+
+export interface LimiterBudgetOptions {
+  readonly provider: string;
+  readonly account: string;
+  /**
+   * The store. In-memory by default; a RateLimiterRedis with the same key prefix makes replicas share one
+   * account's budget (rate-limiter-flexible offers both behind the same interface).
+   */
+  readonly limiter: RateLimiterAbstract;
+  /** Longest a call waits for its turn before failing fast with UPSTREAM_RATE_LIMITED. */
+  readonly maxWaitMs: number;
+}
+
+/** A RateBudget on rate-limiter-flexible: the budget key is provider/account. */
+export class LimiterRateBudget implements RateBudget {
+  private readonly key: string;
+
+  constructor(private readonly options: LimiterBudgetOptions) {
+    this.key = `${options.provider}/${options.account}`;
+  }
+
+  static inMemory(args: {
+    provider: string;
+    account: string;
+    points: number;
+    durationSeconds: number;
+    maxWaitMs: number;
+  }): LimiterRateBudget {
+    return new LimiterRateBudget({
+      provider: args.provider,
+      account: args.account,
+      limiter: new RateLimiterMemory({ points: args.points, duration: args.durationSeconds }),
+      maxWaitMs: args.maxWaitMs,
+    });
+  }
+
+  async take(): Promise<void> {
+    const deadline = Date.now() + this.options.maxWaitMs;
+    for (;;) {
+      try {
+        await this.options.limiter.consume(this.key, 1);
+        return;
+      } catch (rejection) {
+        if (!(rejection instanceof RateLimiterRes)) throw rejection; // the store failed, not the budget
+        const wait = Math.max(rejection.msBeforeNext, 1);
+        if (Date.now() + wait > deadline) throw this.limited(wait);
+        await sleep(wait);
+      }
+    }
+  }
+
+  async penalize(retryAfterSeconds: number): Promise<void> {
+    await this.options.limiter.block(this.key, Math.max(1, Math.ceil(retryAfterSeconds)));
+  }
+
+  private limited(waitMs: number): UpstreamError {
+    const retryAfterSeconds = Math.ceil(waitMs / 1000);
+    return new UpstreamError(
+      "UPSTREAM_RATE_LIMITED",
+      `The call budget of ${this.options.provider} account "${this.options.account}" is spent; retry in ${retryAfterSeconds} s.`,
+      { provider: this.options.provider, account: this.options.account, retryAfterSeconds },
+    );
+  }
+}

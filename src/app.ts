@@ -1,0 +1,70 @@
+import type { GraphQLSchema } from "graphql";
+import type { Logger } from "pino";
+import { sandboxApplies, type Config } from "./config/config";
+import type { AppServices } from "./context";
+import { DispatcherRegistry } from "./http/dispatcher";
+import { CursorCodec } from "./pagination/cursor";
+import { PagingEngine } from "./pagination/paging-engine";
+import { createRegistry, type ProviderRegistry, type RegistryAccount } from "./providers/registry";
+import { startSandbox, type Sandbox, type SandboxOptions } from "./sandbox";
+import { buildAppSchema } from "./schema";
+import { createServer, type AppServer, type LandingHandler } from "./server";
+
+export interface App {
+  readonly server: AppServer;
+  readonly registry: ProviderRegistry;
+  readonly sandbox: Sandbox | null;
+  /** Graceful: in-flight operations finish (bounded by config.shutdownGraceMs), then pools and emulators close. */
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  readonly logger: Logger;
+  readonly clock?: () => Date;
+  /** Built once per process; tests pass one schema to many apps. */
+  readonly schema?: GraphQLSchema;
+  readonly sandbox?: SandboxOptions;
+  readonly landing?: (config: Config) => LandingHandler | undefined;
+  /** Longest a call waits for its account's rate budget before UPSTREAM_RATE_LIMITED. */
+  readonly rateLimitMaxWaitMs?: number;
+}
+
+/** Everything a process serves, from a validated Config: sandbox (when it applies), accounts, schema, server. */
+export async function createApp(config: Config, options: AppOptions): Promise<App> {
+  const { logger } = options;
+  const sandbox = sandboxApplies(config) ? await startSandbox(options.sandbox) : null;
+  const accounts: RegistryAccount[] = [
+    ...config.accounts.map((a) => ({ ...a, sandbox: false })),
+    ...(sandbox?.accounts ?? []),
+  ];
+  const dispatchers = new DispatcherRegistry(config.timeouts);
+  const registry = createRegistry(accounts, {
+    dispatchers,
+    logger,
+    timeouts: config.timeouts,
+    rateLimitMaxWaitMs: options.rateLimitMaxWaitMs ?? 2_000,
+  });
+  const services: AppServices = {
+    registry,
+    paging: new PagingEngine(new CursorCodec(config.cursorSecret)),
+    logger,
+    clock: options.clock ?? (() => new Date()),
+  };
+  const landing = config.graphiql ? options.landing?.(config) : undefined;
+  const server = await createServer({
+    schema: options.schema ?? (await buildAppSchema()),
+    services,
+    introspection: config.introspection,
+    ...(landing ? { landing } : {}),
+  });
+  return {
+    server,
+    registry,
+    sandbox,
+    async close() {
+      await server.stop(config.shutdownGraceMs);
+      await dispatchers.close();
+      await sandbox?.close();
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import type { ProviderKind } from "../domain/provider-kind";
+import type { HttpTimeouts } from "../http/dispatcher";
+
+export type SandboxMode = "auto" | "on" | "off";
+
+/** One provider account as configured (env or config file), credentials validated by the provider's class. */
+export interface AccountConfig {
+  readonly name: string;
+  readonly provider: ProviderKind;
+  readonly endpoint: string;
+  readonly credentials: object;
+  readonly rateLimit?: { readonly points: number; readonly durationSeconds: number };
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  readonly production: boolean;
+  readonly logLevel: string;
+  readonly sandbox: SandboxMode;
+  /** HMAC key for cursors; generated per process (with a warning) when not configured. */
+  readonly cursorSecret: Buffer;
+  readonly cursorSecretGenerated: boolean;
+  readonly graphiql: boolean;
+  readonly introspection: boolean;
+  readonly accounts: readonly AccountConfig[];
+  readonly timeouts: HttpTimeouts;
+  /** How long SIGTERM waits for in-flight operations before closing anyway. */
+  readonly shutdownGraceMs: number;
+  /** Where the config file came from, for the start-up log. */
+  readonly configFile: string | null;
+}
+
+/** Whether sandbox providers are served, given the mode and the configured accounts. */
+export function sandboxApplies(config: Pick<Config, "sandbox" | "accounts">): boolean {
+  return config.sandbox === "on" || (config.sandbox === "auto" && config.accounts.length === 0);
+}

@@ -1,0 +1,213 @@
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, validateSync, type ValidationError } from "class-validator";
+import { PROVIDER_KINDS, type ProviderKind } from "../domain/provider-kind";
+import { DEFAULT_TIMEOUTS } from "../http/dispatcher";
+import { PROVIDER_MODULES, providerModule } from "../providers/modules";
+import type { AccountConfig, Config, SandboxMode } from "./config";
+import { ConfigError } from "./config-error";
+
+import { ACCOUNT_NAME_PATTERN } from "./account-name";
+const DEFAULT_ACCOUNT = "default";
+
+class RateLimitEntry {
+  @IsInt() @Min(1) points!: number;
+  @IsInt() @Min(1) @Max(86_400) durationSeconds!: number;
+}
+
+class AccountEntry {
+  @IsString() @Matches(ACCOUNT_NAME_PATTERN, { message: "name must be 1-63 letters, digits, '.', '_' or '-'" })
+  name!: string;
+  @IsIn(PROVIDER_KINDS) provider!: string;
+  @IsOptional() @IsString() endpoint?: string;
+  @IsObject() credentials!: object;
+  @IsOptional() @IsObject() rateLimit?: object;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * The only reader of the environment and of the config file. Validates everything and throws one ConfigError
+ * listing every problem; secrets' values never appear in a message.
+ */
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const str = (name: string): string | undefined => {
+    const v = env[name];
+    return v === undefined || v.trim() === "" ? undefined : v.trim();
+  };
+
+  const port = intVar(str("PORT"), "PORT", 4000, 0, 65535, problems);
+  const production = str("NODE_ENV") === "production";
+  const sandbox = enumVar<SandboxMode>(str("PREFETCH_GRAPH_SANDBOX"), "PREFETCH_GRAPH_SANDBOX", ["auto", "on", "off"], "auto", problems);
+  const graphiqlMode = enumVar(str("PREFETCH_GRAPH_GRAPHIQL"), "PREFETCH_GRAPH_GRAPHIQL", ["on", "off"], production ? "off" : "on", problems);
+  const logLevel = enumVar(str("LOG_LEVEL"), "LOG_LEVEL", ["fatal", "error", "warn", "info", "debug", "trace", "silent"], "info", problems);
+
+  let cursorSecret: Buffer;
+  const secret = str("PREFETCH_GRAPH_CURSOR_SECRET");
+  if (secret !== undefined && secret.length < 32) {
+    problems.push("PREFETCH_GRAPH_CURSOR_SECRET must be at least 32 characters long");
+  }
+  if (secret !== undefined) cursorSecret = Buffer.from(secret, "utf8");
+  else cursorSecret = randomBytes(32);
+
+  const responseMs = intVar(str("PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS"), "PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS", DEFAULT_TIMEOUTS.headersMs, 1, 300_000, problems);
+  const timeouts = {
+    connectMs: intVar(str("PREFETCH_GRAPH_UPSTREAM_CONNECT_TIMEOUT_MS"), "PREFETCH_GRAPH_UPSTREAM_CONNECT_TIMEOUT_MS", DEFAULT_TIMEOUTS.connectMs, 1, 120_000, problems),
+    // One knob for both: the time to the response headers, and the longest gap inside the body.
+    headersMs: responseMs,
+    bodyMs: responseMs,
+  };
+  const shutdownGraceMs = intVar(str("PREFETCH_GRAPH_SHUTDOWN_GRACE_MS"), "PREFETCH_GRAPH_SHUTDOWN_GRACE_MS", 10_000, 0, 300_000, problems);
+
+  const accounts: AccountConfig[] = [];
+  for (const module of PROVIDER_MODULES) {
+    const fromEnv = envAccount(module.kind, env, str, problems);
+    if (fromEnv) accounts.push(fromEnv);
+  }
+  const configFile = str("PREFETCH_GRAPH_CONFIG") ?? null;
+  if (configFile !== null) accounts.push(...fileAccounts(configFile, problems));
+
+  const seen = new Set<string>();
+  for (const a of accounts) {
+    const key = `${a.provider}/${a.name}`;
+    if (seen.has(key)) problems.push(`account "${a.name}" of ${a.provider} is configured twice (env and config file, or twice in the file)`);
+    seen.add(key);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    port,
+    host: str("HOST") ?? "0.0.0.0",
+    production,
+    logLevel,
+    sandbox,
+    cursorSecret,
+    cursorSecretGenerated: secret === undefined,
+    graphiql: graphiqlMode === "on",
+    introspection: graphiqlMode === "on",
+    accounts,
+    timeouts,
+    shutdownGraceMs,
+    configFile,
+  };
+}
+
+/** The single-account set-up from a provider's env variables; all of its credential variables or none. */
+function envAccount(
+  kind: ProviderKind,
+  env: Env,
+  str: (name: string) => string | undefined,
+  problems: string[],
+): AccountConfig | null {
+  const module = providerModule(kind);
+  const vars = Object.entries(module.env.credentials) as [string, string][];
+  const present = vars.filter(([, v]) => str(v) !== undefined);
+  if (present.length === 0) return null;
+  if (present.length < vars.length) {
+    const missing = vars.filter(([, v]) => str(v) === undefined).map(([, v]) => v);
+    problems.push(`${missing.join(", ")} must be set together with ${present.map(([, v]) => v).join(", ")}`);
+    return null;
+  }
+  const raw = Object.fromEntries(vars.map(([field, v]) => [field, env[v]?.trim()]));
+  const endpoint = validEndpoint(str(module.env.endpoint) ?? module.defaultEndpoint, module.env.endpoint, problems);
+  const credentials = validCredentials(kind, raw, `${kind} credentials from env`, problems);
+  if (endpoint === null || credentials === null) return null;
+  return { name: DEFAULT_ACCOUNT, provider: kind, endpoint, credentials };
+}
+
+function fileAccounts(path: string, problems: string[]): AccountConfig[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    const reason = err instanceof SyntaxError ? "is not valid JSON" : "cannot be read";
+    problems.push(`PREFETCH_GRAPH_CONFIG: the file ${reason}`);
+    return [];
+  }
+  if (typeof parsed !== "object" || parsed === null || !Array.isArray((parsed as { accounts?: unknown }).accounts)) {
+    problems.push('PREFETCH_GRAPH_CONFIG: the file must be a JSON object with an "accounts" array');
+    return [];
+  }
+  const out: AccountConfig[] = [];
+  const entries = (parsed as { accounts: unknown[] }).accounts;
+  entries.forEach((rawEntry, i) => {
+    const where = `PREFETCH_GRAPH_CONFIG accounts[${i}]`;
+    if (typeof rawEntry !== "object" || rawEntry === null) {
+      problems.push(`${where} must be an object`);
+      return;
+    }
+    const entry = Object.assign(new AccountEntry(), rawEntry);
+    const errors = validateSync(entry, { whitelist: true, forbidNonWhitelisted: true });
+    if (errors.length > 0) {
+      problems.push(...flatten(errors).map((m) => `${where}: ${m}`));
+      return;
+    }
+    const kind = entry.provider as ProviderKind;
+    const module = providerModule(kind);
+    const endpoint = validEndpoint(entry.endpoint ?? module.defaultEndpoint, `${where}.endpoint`, problems);
+    const credentials = validCredentials(kind, entry.credentials, `${where}.credentials`, problems);
+    let rateLimit: AccountConfig["rateLimit"];
+    if (entry.rateLimit !== undefined) {
+      const rl = Object.assign(new RateLimitEntry(), entry.rateLimit);
+      const rlErrors = validateSync(rl, { whitelist: true, forbidNonWhitelisted: true });
+      if (rlErrors.length > 0) problems.push(...flatten(rlErrors).map((m) => `${where}.rateLimit: ${m}`));
+      else rateLimit = { points: rl.points, durationSeconds: rl.durationSeconds };
+    }
+    if (endpoint === null || credentials === null) return;
+    out.push({ name: entry.name, provider: kind, endpoint, credentials, ...(rateLimit ? { rateLimit } : {}) });
+  });
+  return out;
+}
+
+function validCredentials(kind: ProviderKind, raw: object, where: string, problems: string[]): object | null {
+  const instance = Object.assign(new (providerModule(kind).credentialsClass)(), raw);
+  const errors = validateSync(instance, { whitelist: true, forbidNonWhitelisted: true });
+  if (errors.length === 0) return instance;
+  problems.push(...flatten(errors).map((m) => `${where}: ${m}`));
+  return null;
+}
+
+/** scheme://host[:port] only: a path would silently change every signed request. */
+function validEndpoint(value: string, name: string, problems: string[]): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`${name} must be a URL such as https://host[:port]`);
+    return null;
+  }
+  if ((url.protocol !== "https:" && url.protocol !== "http:") || (url.pathname !== "/" && url.pathname !== "") || url.search || url.username) {
+    problems.push(`${name} must be scheme://host[:port] with no path, query or user info`);
+    return null;
+  }
+  return url.origin;
+}
+
+/** class-validator's messages name the property and the rule, never the offending value. */
+function flatten(errors: readonly ValidationError[], prefix = ""): string[] {
+  return errors.flatMap((e) => {
+    const path = prefix ? `${prefix}.${e.property}` : e.property;
+    const own = Object.values(e.constraints ?? {}).map((m) =>
+      m.startsWith(e.property) || m.startsWith(`property ${e.property}`) ? m.replace(/^property /, "") : `${path}: ${m}`,
+    );
+    return [...own, ...flatten(e.children ?? [], path)];
+  });
+}
+
+function intVar(value: string | undefined, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    problems.push(`${name} must be an integer from ${min} to ${max}`);
+    return fallback;
+  }
+  return n;
+}
+
+function enumVar<T extends string>(value: string | undefined, name: string, allowed: readonly T[], fallback: T, problems: string[]): T {
+  if (value === undefined) return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  problems.push(`${name} must be one of ${allowed.join(", ")}`);
+  return fallback;
+}

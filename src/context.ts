@@ -1,0 +1,34 @@
+import type { Logger } from "pino";
+import { createLoaders, type Loaders } from "./loaders";
+import type { PagingEngine } from "./pagination/paging-engine";
+import type { ProviderRegistry } from "./providers/registry";
+
+/** Long-lived services, built once per process. */
+export interface AppServices {
+  readonly registry: ProviderRegistry;
+  readonly paging: PagingEngine;
+  readonly logger: Logger;
+  readonly clock: () => Date;
+}
+
+/** What every resolver sees: the services plus this operation's loaders, logger and clock reading. */
+export interface Context {
+  readonly registry: ProviderRegistry;
+  readonly paging: PagingEngine;
+  readonly loaders: Loaders;
+  readonly logger: Logger;
+  /** One reading of the clock per operation, so that durations of one response agree with each other. */
+  readonly now: Date;
+  readonly requestId: string;
+}
+
+export function createContext(services: AppServices, requestId: string): Context {
+  return {
+    registry: services.registry,
+    paging: services.paging,
+    loaders: createLoaders(services.registry),
+    logger: services.logger.child({ requestId }),
+    now: services.clock(),
+    requestId,
+  };
+}

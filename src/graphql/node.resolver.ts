@@ -1,0 +1,20 @@
+import { Arg, Args, Ctx, ID, Query, Resolver } from "type-graphql";
+import type { Context } from "../context";
+import { decodeGlobalId } from "../domain/global-id";
+import type { PrefetchTask } from "../domain/prefetch-task";
+import { NodeInterface } from "./node.interface";
+import { IdsArgs, loadByGlobalIds } from "./prefetch.resolver";
+
+@Resolver()
+export class NodeResolver {
+  @Query(() => NodeInterface, { nullable: true, description: "Any object by its global id (Relay)." })
+  async node(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<PrefetchTask | null> {
+    const ref = decodeGlobalId(id);
+    return ref ? ctx.loaders.task.load(ref) : null;
+  }
+
+  @Query(() => [NodeInterface], { nullable: "items", description: "Objects by global id, in request order (Relay)." })
+  async nodes(@Args(() => IdsArgs) { ids }: IdsArgs, @Ctx() ctx: Context): Promise<(PrefetchTask | null | Error)[]> {
+    return loadByGlobalIds(ctx, ids);
+  }
+}

@@ -1,0 +1,77 @@
+import { Directive, Field, Int, ObjectType } from "type-graphql";
+import { NodeInterface } from "./node.interface";
+import { DateTimeScalar } from "./scalars/date-time.scalar";
+import { PrefetchStatus, ProviderKind } from "./enums";
+
+@ObjectType("HttpHeader", { description: "One HTTP request header." })
+export class HttpHeaderType {
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  value!: string;
+}
+
+@ObjectType("PrefetchTarget", { description: "One URL of a prefetch task." })
+export class PrefetchTargetType {
+  @Field(() => String, { description: "The URL to warm up." })
+  url!: string;
+
+  @Field(() => [HttpHeaderType], {
+    description: "Request headers that are part of the cache key (Wangsu CDN Pro). Empty when none.",
+  })
+  headers!: HttpHeaderType[];
+}
+
+/**
+ * The GraphQL shape of a task. Resolvers hand out the domain PrefetchTask; fields that are plain properties of
+ * it resolve by name, the rest (identity, lazy fields, durations) in prefetch-task.resolver.ts.
+ */
+@Directive('@key(fields: "id")')
+@ObjectType("PrefetchTask", {
+  implements: NodeInterface,
+  description: "A prefetch (cache warm-up) task at one provider account.",
+})
+export class PrefetchTaskType extends NodeInterface {
+  @Field(() => ProviderKind)
+  provider!: ProviderKind;
+
+  @Field(() => String, { description: "Name of the configured provider account that owns the task." })
+  account!: string;
+
+  @Field(() => String, { description: "The provider's own task id." })
+  taskId!: string;
+
+  @Field(() => String, { nullable: true, description: "The site (domain) the task belongs to, where the provider has one." })
+  site!: string | null;
+
+  @Field(() => String, { nullable: true, description: "Short description, where the provider has one." })
+  name!: string | null;
+
+  @Field(() => PrefetchStatus)
+  status!: PrefetchStatus;
+
+  @Field(() => String, { description: "The provider's status string, unchanged." })
+  providerStatus!: string;
+
+  @Field(() => Int, { nullable: true, description: "Percent of the work done, 0..100, where the provider reports it." })
+  progress!: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "Percent of URLs prefetched successfully, 0..100, where the provider reports or implies it.",
+  })
+  successRate!: number | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "When the task was submitted." })
+  createdAt!: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "When the task finished, where the provider says." })
+  finishedAt!: Date | null;
+
+  @Field(() => String, { nullable: true, description: "Why the task failed, where the provider says." })
+  failureReason!: string | null;
+
+  @Field(() => String, { nullable: true, description: "Who submitted the task, where the provider says." })
+  operator!: string | null;
+}

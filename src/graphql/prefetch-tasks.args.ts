@@ -1,0 +1,79 @@
+import { ArrayMaxSize, ArrayNotEmpty, IsOptional, Matches, Max, MaxLength, Min, Validate } from "class-validator";
+import { ArgsType, Field, Int } from "type-graphql";
+import { ACCOUNT_NAME_PATTERN } from "../config/account-name";
+import { PrefetchStatus, ProviderKind } from "./enums";
+import { DateTimeScalar } from "./scalars/date-time.scalar";
+import { SiteForProviderConstraint, TimeWindowConstraint } from "./validators";
+
+export const MAX_FIRST = 500;
+export const MAX_IDS = 100;
+
+@ArgsType()
+export class PrefetchTasksArgs {
+  @Field(() => ProviderKind)
+  provider!: ProviderKind;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "The site (domain). Required for BAIDU_GEO; for WANGSU_CDN_PRO, only tasks touching this hostname.",
+  })
+  @Validate(SiteForProviderConstraint)
+  site?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Account name; may be omitted where the provider has exactly one configured account.",
+  })
+  @IsOptional()
+  @Matches(ACCOUNT_NAME_PATTERN, { message: "account must be a configured account name" })
+  account?: string | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "Default: endTime minus 24 hours." })
+  @Validate(TimeWindowConstraint)
+  startTime?: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "Default: now." })
+  endTime?: Date | null;
+
+  @Field(() => [PrefetchStatus], { nullable: true, description: "Only tasks in these statuses; all when omitted." })
+  @IsOptional()
+  @ArrayNotEmpty({ message: "status must not be empty; omit it for all statuses" })
+  @ArrayMaxSize(5)
+  status?: PrefetchStatus[] | null;
+
+  @Field(() => Int, {
+    defaultValue: 20,
+    description: `How many tasks, 0..${MAX_FIRST}; served across as many provider pages as needed.`,
+  })
+  @Min(0)
+  @Max(MAX_FIRST)
+  first!: number;
+
+  @Field(() => String, { nullable: true, description: "endCursor of the previous page of the same query." })
+  @IsOptional()
+  @MaxLength(2048)
+  after?: string | null;
+}
+
+@ArgsType()
+export class PrefetchTaskArgs {
+  @Field(() => ProviderKind)
+  provider!: ProviderKind;
+
+  @Field(() => String, { description: "The provider's own task id." })
+  @MaxLength(256)
+  @Matches(/^\S+$/, { message: "taskId must not be empty or contain spaces" })
+  taskId!: string;
+
+  @Field(() => String, { nullable: true, description: "The site (domain); required for BAIDU_GEO." })
+  @Validate(SiteForProviderConstraint)
+  site?: string | null;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Account name; may be omitted where the provider has exactly one configured account.",
+  })
+  @IsOptional()
+  @Matches(ACCOUNT_NAME_PATTERN, { message: "account must be a configured account name" })
+  account?: string | null;
+}

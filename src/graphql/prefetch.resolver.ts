@@ -1,0 +1,80 @@
+import { ArrayMaxSize } from "class-validator";
+import { Args, ArgsType, Ctx, Field, ID, Query, Resolver } from "type-graphql";
+import type { Context } from "../context";
+import { decodeGlobalId } from "../domain/global-id";
+import type { PrefetchTask } from "../domain/prefetch-task";
+import { primeCompleteRows } from "../loaders";
+import type { PrefetchConnection } from "../pagination/paging-engine";
+import type { ProviderAccountInfo } from "../providers/provider";
+import { PrefetchConnectionType } from "./prefetch-connection.type";
+import { PrefetchTaskType } from "./prefetch-task.type";
+import { MAX_IDS, PrefetchTaskArgs, PrefetchTasksArgs } from "./prefetch-tasks.args";
+import { ProviderAccountType } from "./provider-account.type";
+
+@ArgsType()
+export class IdsArgs {
+  @Field(() => [ID])
+  @ArrayMaxSize(MAX_IDS)
+  ids!: string[];
+}
+
+/** Loads tasks by global id; ids that are not ours resolve to null, like unknown ones. */
+export function loadByGlobalIds(ctx: Context, ids: readonly string[]): Promise<(PrefetchTask | null | Error)[]> {
+  return Promise.all(
+    ids.map((id) => {
+      const ref = decodeGlobalId(id);
+      return ref ? ctx.loaders.task.load(ref).catch((err: Error) => err) : Promise.resolve(null);
+    }),
+  );
+}
+
+@Resolver()
+export class PrefetchResolver {
+  @Query(() => PrefetchConnectionType, {
+    nullable: true,
+    description:
+      "Prefetch tasks at one provider account in a time window, in the provider's order. Windows longer than the provider allows are split transparently, and first may exceed the provider's page size.",
+  })
+  async prefetchTasks(@Args(() => PrefetchTasksArgs) args: PrefetchTasksArgs, @Ctx() ctx: Context): Promise<PrefetchConnection> {
+    const provider = ctx.registry.resolve(args.provider, args.account);
+    return ctx.paging.page(
+      {
+        provider,
+        site: args.site ?? null,
+        startTime: args.startTime ?? null,
+        endTime: args.endTime ?? null,
+        statuses: args.status ?? null,
+        first: args.first,
+        after: args.after ?? null,
+        now: ctx.now,
+      },
+      (rows) => primeCompleteRows(ctx.loaders, rows),
+    );
+  }
+
+  @Query(() => PrefetchTaskType, {
+    nullable: true,
+    description:
+      "One task by its provider-native identity; null where the provider does not know it. site is required for BAIDU_GEO.",
+  })
+  async prefetchTask(@Args(() => PrefetchTaskArgs) args: PrefetchTaskArgs, @Ctx() ctx: Context): Promise<PrefetchTask | null> {
+    const provider = ctx.registry.resolve(args.provider, args.account);
+    return ctx.loaders.task.load({
+      provider: provider.kind,
+      account: provider.account.name,
+      taskId: args.taskId,
+      // Only providers that need a site for a lookup keep it in the identity, so that ids stay canonical.
+      site: provider.capabilities.siteRequired ? (args.site ?? null) : null,
+    });
+  }
+
+  @Query(() => [PrefetchTaskType], { nullable: "items", description: "Tasks by global id, in request order, null where not found." })
+  async prefetchTasksByIds(@Args(() => IdsArgs) { ids }: IdsArgs, @Ctx() ctx: Context): Promise<(PrefetchTask | null | Error)[]> {
+    return loadByGlobalIds(ctx, ids);
+  }
+
+  @Query(() => [ProviderAccountType], { description: "The configured provider accounts." })
+  providerAccounts(@Ctx() ctx: Context): ProviderAccountInfo[] {
+    return ctx.registry.accounts;
+  }
+}

@@ -1,0 +1,88 @@
+import { createUnionType, Field, Int, ObjectType } from "type-graphql";
+import type { ProviderPrefetchDetails } from "../domain/prefetch-task";
+import { PrefetchTargetType } from "./prefetch-task.type";
+import { DateTimeScalar } from "./scalars/date-time.scalar";
+
+@ObjectType("BaiduGeoPrefetch", { description: "One record of Baidu AI Cloud GEO's GET /v2/geo/cache/prefetch, as returned." })
+export class BaiduGeoPrefetchType {
+  @Field(() => String, { description: "The site queried." })
+  site!: string;
+
+  @Field(() => String, { description: "Baidu's per-URL task id." })
+  id!: string;
+
+  @Field(() => String, { description: "waiting, in-progress, completed or failed." })
+  status!: string;
+
+  @Field(() => String)
+  url!: string;
+
+  @Field(() => Int, { nullable: true })
+  progress!: number | null;
+
+  @Field(() => String, { nullable: true, description: "Baidu's failure message." })
+  reason!: string | null;
+
+  @Field(() => String, { nullable: true, description: "User id of the submitter." })
+  operator!: string | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  createdAt!: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  startedAt!: Date | null;
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "Absent while the task is unfinished." })
+  finishedAt!: Date | null;
+}
+
+@ObjectType("WangsuCdnProPrefetchMetadata", { description: "The metadata block of a CDN Pro prefetch request." })
+export class WangsuCdnProPrefetchMetadataType {
+  @Field(() => String)
+  id!: string;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  submissionTime!: Date | null;
+
+  @Field(() => Int, { nullable: true, description: "0..100." })
+  successRate!: number | null;
+
+  @Field(() => String, { description: "waiting, inprogress or finished." })
+  status!: string;
+
+  @Field(() => DateTimeScalar, { nullable: true })
+  finishTime!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  apiRequestId!: string | null;
+}
+
+@ObjectType("WangsuCdnProPrefetch", { description: "Wangsu CDN Pro's GET /cdn/prefetches/{id}, as returned." })
+export class WangsuCdnProPrefetchType {
+  @Field(() => String, { nullable: true })
+  name!: string | null;
+
+  @Field(() => [PrefetchTargetType])
+  fileList!: PrefetchTargetType[];
+
+  @Field(() => [String], { description: "Continents the content is prefetched to; empty means all." })
+  regions!: string[];
+
+  @Field(() => DateTimeScalar, { nullable: true, description: "The requested start of the prefetch." })
+  startTime!: Date | null;
+
+  @Field(() => String, { nullable: true, description: "Webhook id called when the task finishes." })
+  webhook!: string | null;
+
+  @Field(() => WangsuCdnProPrefetchMetadataType)
+  metadata!: WangsuCdnProPrefetchMetadataType;
+}
+
+export const ProviderPrefetchUnion = createUnionType({
+  name: "ProviderPrefetch",
+  description: "The provider-specific shape of a task.",
+  types: () => [BaiduGeoPrefetchType, WangsuCdnProPrefetchType] as const,
+  // Resolvers hand out domain details, whose `kind` tells the member apart.
+  resolveType: (value) =>
+    (value as unknown as ProviderPrefetchDetails).kind === "BAIDU_GEO" ? BaiduGeoPrefetchType : WangsuCdnProPrefetchType,
+});

@@ -1,0 +1,16 @@
+import { GraphQLScalarType } from "graphql";
+import { DateTimeResolver } from "graphql-scalars";
+
+/**
+ * graphql-scalars' RFC 3339 parsing, but always rendered as a UTC string with a trailing Z (its own serialize
+ * hands a Date to the JSON encoder, which happens to agree, but the contract should not rest on that).
+ */
+export const DateTimeScalar = new GraphQLScalarType<Date, string>({
+  ...DateTimeResolver.toConfig(),
+  name: "DateTime",
+  description: "An RFC 3339 date-time, always rendered in UTC with a trailing Z.",
+  serialize(value: unknown): string {
+    const date = DateTimeResolver.serialize(value) as Date;
+    return date.toISOString();
+  },
+});

@@ -1,0 +1,85 @@
+/**
+ * The page's own static files, kept as string constants so `tsc` carries them into `dist/` (it copies only .ts).
+ * They are served from the asset allow-list like the package files, under CSP `script-src 'self'`.
+ */
+
+/**
+ * Reads the JSON config the page embeds, then mounts GraphiQL. Plain ES2017 for the browser: it is not
+ * type-checked, so it stays small. The fetcher is ours rather than GraphiQL's `createFetcher` so that every
+ * request is a same-origin JSON POST: `content-type: application/json` is what Apollo's CSRF prevention accepts,
+ * and there is no subscription/WebSocket path that could reach anywhere else.
+ */
+export const BOOTSTRAP_SCRIPT = `(function () {
+  "use strict";
+  var config = JSON.parse(document.getElementById("graphiql-config").textContent);
+
+  function errorResult(message) {
+    return { errors: [{ message: message }] };
+  }
+
+  function fetcher(params, options) {
+    var headers = { accept: "application/graphql-response+json, application/json" };
+    var extra = options && options.headers;
+    if (extra && typeof extra === "object") {
+      Object.keys(extra).forEach(function (name) {
+        headers[name] = String(extra[name]);
+      });
+    }
+    headers["content-type"] = "application/json";
+    return fetch(config.endpoint, {
+      method: "POST",
+      headers: headers,
+      body: JSON.stringify(params),
+      credentials: "same-origin",
+    }).then(function (response) {
+      var type = response.headers.get("content-type") || "";
+      if (/json/i.test(type)) return response.json();
+      // A proxy's HTML error page or a plain-text 413 would otherwise surface as a JSON syntax error.
+      return response.text().then(function (text) {
+        return errorResult("HTTP " + response.status + " " + response.statusText + ": " + text.slice(0, 500));
+      });
+    });
+  }
+
+  function hasSavedTabs() {
+    try {
+      return window.localStorage.getItem("graphiql:tabState") !== null;
+    } catch (error) {
+      return false; // storage disabled: GraphiQL keeps nothing either, so every visit is a first one
+    }
+  }
+
+  var props = {
+    fetcher: fetcher,
+    defaultQuery: config.defaultQuery,
+    // Used only when the browser has no saved tabs for this origin; afterwards GraphiQL restores the user's own.
+    defaultTabs: [{ query: config.defaultQuery, variables: config.defaultVariables }],
+    defaultEditorToolsVisibility: config.defaultVariables ? "variables" : false,
+  };
+  // GraphiQL 3 fills the variables editor from the variables prop or its own storage, never from defaultTabs;
+  // passing the prop on later visits would overwrite what the user typed, so only the first visit gets it.
+  if (config.defaultVariables && !hasSavedTabs()) props.variables = config.defaultVariables;
+  var logo = React.createElement(GraphiQL.Logo, null, config.title);
+  ReactDOM.createRoot(document.getElementById("graphiql")).render(React.createElement(GraphiQL, props, logo));
+})();
+`;
+
+/** GraphiQL sizes itself to its container; the container has to fill the viewport. */
+export const LANDING_CSS = `html,
+body {
+  height: 100%;
+  margin: 0;
+  overflow: hidden;
+}
+#graphiql {
+  height: 100vh;
+}
+.landing-loading {
+  font-family: system-ui, sans-serif;
+  padding: 2rem;
+}
+`;
+
+/** Served locally so the browser does not go looking for /favicon.ico (a 404 in the console). */
+export const FAVICON_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><path fill="#e10098" d="M16 2 28.1 9v14L16 30 3.9 23V9z"/><path fill="#fff" d="M16 8.5 22.5 12.25v7.5L16 23.5 9.5 19.75v-7.5z"/></svg>
+`;

@@ -1,0 +1,126 @@
+import type { PrefetchStatus } from "../domain/prefetch-status";
+import type { PrefetchTask } from "../domain/prefetch-task";
+import { InvalidCursorError } from "../errors/app-error";
+import type { PrefetchProvider, TimeWindow } from "../providers/provider";
+import { type CursorCodec, type CursorPosition, queryFingerprint } from "./cursor";
+import { floorToSecond, splitWindow } from "./window";
+
+export interface ConnectionRequest {
+  readonly provider: PrefetchProvider;
+  readonly site: string | null;
+  /** As given by the client; defaults apply only on a first page (a cursor carries its window). */
+  readonly startTime: Date | null;
+  readonly endTime: Date | null;
+  readonly statuses: readonly PrefetchStatus[] | null;
+  readonly first: number;
+  readonly after: string | null;
+  readonly now: Date;
+}
+
+export interface PrefetchTaskEdge {
+  readonly cursor: string;
+  readonly node: PrefetchTask;
+}
+
+export interface PrefetchConnection {
+  readonly edges: readonly PrefetchTaskEdge[];
+  readonly nodes: readonly PrefetchTask[];
+  readonly pageInfo: {
+    readonly hasNextPage: boolean;
+    readonly hasPreviousPage: boolean;
+    readonly startCursor: string | null;
+    readonly endCursor: string | null;
+  };
+}
+
+export const DEFAULT_WINDOW_MS = 24 * 3600 * 1000;
+
+/**
+ * Serves Relay connections over any provider's page-token listing: long windows split into the provider's
+ * maximum span and chained in its order, `first` served across as many upstream pages as needed, an optional
+ * status filter applied to mapped rows, and an exact hasNextPage (it looks ahead until it sees one more
+ * matching row or the window is exhausted).
+ */
+export class PagingEngine {
+  constructor(private readonly codec: CursorCodec) {}
+
+  async page(req: ConnectionRequest, onRows?: (rows: readonly PrefetchTask[]) => void): Promise<PrefetchConnection> {
+    const { provider } = req;
+    const statuses = req.statuses ? [...new Set(req.statuses)].sort() : null;
+    const fingerprint = (w: TimeWindow): string =>
+      queryFingerprint([provider.kind, provider.account.name, req.site, statuses ?? [], w.start.getTime() / 1000, w.end.getTime() / 1000]);
+
+    let window: TimeWindow;
+    let position: CursorPosition = { window: 0, pageToken: null, offset: 0 };
+    if (req.after !== null) {
+      const cursor = this.codec.decode(req.after);
+      window = { start: new Date(cursor.start * 1000), end: new Date(cursor.end * 1000) };
+      const explicitMismatch =
+        (req.startTime !== null && floorToSecond(req.startTime).getTime() !== window.start.getTime()) ||
+        (req.endTime !== null && floorToSecond(req.endTime).getTime() !== window.end.getTime());
+      if (explicitMismatch || cursor.query !== fingerprint(window)) {
+        throw new InvalidCursorError("it belongs to another query (provider, account, site, window or status differ)");
+      }
+      position = cursor;
+    } else {
+      const end = floorToSecond(req.endTime ?? req.now);
+      const start = floorToSecond(req.startTime ?? new Date(end.getTime() - DEFAULT_WINDOW_MS));
+      window = { start, end };
+    }
+
+    const pieces = splitWindow(window, provider.capabilities.maxWindowMs, provider.capabilities.order);
+    if (position.window > pieces.length) throw new InvalidCursorError("it points past the end of its window");
+    const wanted = statuses ? new Set<PrefetchStatus>(statuses) : null;
+    const query = fingerprint(window);
+    const edges: PrefetchTaskEdge[] = [];
+    let hasNextPage = false;
+
+    let { window: w, pageToken, offset } = position;
+    scan: while (w < pieces.length) {
+      const piece = pieces[w] as TimeWindow;
+      const page = await provider.listPage({ site: req.site, window: piece }, pageToken);
+      onRows?.(page.tasks);
+      if (offset > page.tasks.length) throw new InvalidCursorError("it points past the end of its page");
+      for (let i = offset; i < page.tasks.length; i++) {
+        const task = page.tasks[i] as PrefetchTask;
+        if (wanted && !wanted.has(task.status)) continue;
+        if (edges.length === req.first) {
+          hasNextPage = true;
+          break scan;
+        }
+        // After a page's last row the cursor points at the next page, so resuming costs no refetch.
+        const next: CursorPosition =
+          i + 1 < page.tasks.length
+            ? { window: w, pageToken, offset: i + 1 }
+            : page.nextPageToken !== null
+              ? { window: w, pageToken: page.nextPageToken, offset: 0 }
+              : { window: w + 1, pageToken: null, offset: 0 };
+        const cursor = this.codec.encode({
+          query,
+          start: window.start.getTime() / 1000,
+          end: window.end.getTime() / 1000,
+          ...next,
+        });
+        edges.push({ cursor, node: task });
+      }
+      if (page.nextPageToken !== null) {
+        pageToken = page.nextPageToken;
+      } else {
+        w += 1;
+        pageToken = null;
+      }
+      offset = 0;
+    }
+
+    return {
+      edges,
+      nodes: edges.map((e) => e.node),
+      pageInfo: {
+        hasNextPage,
+        hasPreviousPage: false,
+        startCursor: edges[0]?.cursor ?? null,
+        endCursor: edges[edges.length - 1]?.cursor ?? null,
+      },
+    };
+  }
+}

@@ -1,0 +1,161 @@
+import { ProviderKind } from "../../domain/provider-kind";
+import { UpstreamError } from "../../errors/app-error";
+import { headerValue, parseRetryAfter, type UpstreamHttp, type UpstreamResponse } from "../../http/upstream-http";
+import type { TimeWindow } from "../provider";
+import {
+  bceTimestamp,
+  canonicalQueryString,
+  redactCredentials,
+  signRequest,
+  type BceCredentials,
+  type QueryParams,
+} from "./auth";
+import { parseErrorBody, parseListResponse, type BaiduListDto } from "./dto";
+
+export const PREFETCH_STATUS_PATH = "/v2/geo/cache/prefetch";
+
+/** Provider codes that mean "these credentials or this signature are not accepted", whatever the status. */
+const AUTH_CODES: ReadonlySet<string> = new Set([
+  "SignatureDoesNotMatch",
+  "InvalidAccessKeyId",
+  "AccessDenied",
+  "RequestExpired",
+  "InvalidHTTPAuthHeader",
+]);
+
+export interface BaiduGeoClientOptions {
+  readonly http: UpstreamHttp;
+  readonly account: string;
+  readonly credentials: BceCredentials;
+  /** host[:port] of the endpoint, sent as Host and signed: Baidu verifies the Host it received. */
+  readonly host: string;
+  /** The signing clock; tests may pin it. */
+  readonly now?: () => Date;
+}
+
+/** One method per upstream use of GET /v2/geo/cache/prefetch (https://cloud.baidu.com/doc/GEO/s/Bmhsv5i9u). */
+export class BaiduGeoClient {
+  private readonly now: () => Date;
+
+  constructor(private readonly options: BaiduGeoClientOptions) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /**
+   * One page (at most 100 records) of a site's window. Baidu requires the same startTime and endTime on every
+   * call that carries a marker, so both are always sent. Windows arrive in whole seconds (the paging engine
+   * floors them), which is all Baidu's timestamps can express.
+   */
+  async listPage(args: { site: string; window: TimeWindow; marker?: string | null }): Promise<BaiduListDto> {
+    const query: Record<string, string> = {
+      site: args.site,
+      startTime: bceTimestamp(args.window.start),
+      endTime: bceTimestamp(args.window.end),
+    };
+    if (args.marker !== undefined && args.marker !== null) query.marker = args.marker;
+    return this.get(query);
+  }
+
+  /** Every record of one task id. Baidu takes no time range and no marker with an id. */
+  async getById(args: { site: string; id: string }): Promise<BaiduListDto> {
+    return this.get({ site: args.site, id: args.id });
+  }
+
+  private async get(query: QueryParams): Promise<BaiduListDto> {
+    const queryString = canonicalQueryString(query);
+    const response = await this.options.http.request({
+      method: "GET",
+      path: `${PREFETCH_STATUS_PATH}?${queryString}`,
+      // Per attempt: the signature covers x-bce-date, and Baidu rejects it 30 minutes later.
+      headers: () => this.signedHeaders(query),
+    });
+    if (response.statusCode < 200 || response.statusCode >= 300) {
+      const error = this.statusError(response);
+      this.options.http.recordOutcome(false, error.code);
+      throw error;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(response.text);
+    } catch (cause) {
+      this.options.http.recordOutcome(false, "UPSTREAM_BAD_RESPONSE");
+      throw new UpstreamError(
+        "UPSTREAM_BAD_RESPONSE",
+        `Baidu GEO answered ${response.statusCode} with a body that is not JSON.`,
+        this.upstream(response),
+        { cause },
+      );
+    }
+    try {
+      const dto = parseListResponse(json, this.options.account);
+      this.options.http.recordOutcome(true);
+      return dto;
+    } catch (error) {
+      this.options.http.recordOutcome(false, "UPSTREAM_BAD_RESPONSE");
+      throw error;
+    }
+  }
+
+  private signedHeaders(query: QueryParams): Record<string, string> {
+    const timestamp = this.now();
+    const signed = { host: this.options.host, "x-bce-date": bceTimestamp(timestamp) };
+    const authorization = signRequest({
+      method: "GET",
+      path: PREFETCH_STATUS_PATH,
+      query,
+      headers: signed,
+      credentials: this.options.credentials,
+      timestamp,
+      // The minimum Baidu recommends; x-bce-date is signed as an x-bce-* header.
+      headersToSign: ["host"],
+    });
+    return { ...signed, accept: "application/json", authorization };
+  }
+
+  private statusError(response: UpstreamResponse): UpstreamError {
+    const status = response.statusCode;
+    const body = parseErrorBody(response.text);
+    const upstream = this.upstream(response, body.code, body.requestId);
+    const what = body.code === null ? `${status}` : `${status} ${body.code}`;
+    const message = `Baidu GEO answered ${what}${body.message === null ? "" : `: ${this.quote(body.message)}`}`;
+    if (status === 429) {
+      // Baidu documents no throttling status for GEO (UNCONFIRMED); a 429 is read the HTTP way.
+      const retryAfter = parseRetryAfter(response.headers["retry-after"]);
+      return new UpstreamError(
+        "UPSTREAM_RATE_LIMITED",
+        message,
+        retryAfter === null ? upstream : { ...upstream, retryAfterSeconds: retryAfter },
+      );
+    }
+    // SignatureDoesNotMatch and RequestExpired come with an unconfirmed status (likely 400), hence the codes.
+    if (status === 401 || status === 403 || (body.code !== null && AUTH_CODES.has(body.code))) {
+      return new UpstreamError("UPSTREAM_AUTH_FAILED", message, upstream);
+    }
+    if (status >= 500) return new UpstreamError("UPSTREAM_UNAVAILABLE", message, upstream);
+    // 404 included: whether an unknown task id is a 404 or an empty 200 is UNCONFIRMED, and a 404 may as well
+    // mean a wrong endpoint, which must not read as "no such task".
+    if (status >= 400) return new UpstreamError("UPSTREAM_BAD_REQUEST", message, upstream);
+    return new UpstreamError("UPSTREAM_BAD_RESPONSE", `Baidu GEO answered with unexpected status ${status}.`, upstream);
+  }
+
+  private upstream(
+    response: UpstreamResponse,
+    providerCode: string | null = null,
+    bodyRequestId: string | null = null,
+  ): ConstructorParameters<typeof UpstreamError>[2] {
+    const requestId = bodyRequestId ?? headerValue(response.headers, "x-bce-request-id") ?? null;
+    return {
+      provider: ProviderKind.BAIDU_GEO,
+      account: this.options.account,
+      httpStatus: response.statusCode,
+      ...(providerCode === null ? {} : { providerCode }),
+      ...(requestId === null ? {} : { requestId }),
+    };
+  }
+
+  /** Upstream text in our messages: bounded, and without the account's keys. */
+  private quote(text: string): string {
+    const clean = redactCredentials(text, this.options.credentials);
+    return clean.length > 300 ? `${clean.slice(0, 297)}...` : clean;
+  }
+}

@@ -1,0 +1,127 @@
+import { NOTHING_MISSING, type PrefetchTask } from "../../domain/prefetch-task";
+import { PrefetchStatus } from "../../domain/prefetch-status";
+import { ProviderKind } from "../../domain/provider-kind";
+import { UpstreamError } from "../../errors/app-error";
+import type { ListPage } from "../provider";
+import {
+  parseBaiduTimestamp,
+  type BaiduListDto,
+  type BaiduPrefetchStatus,
+  type BaiduPrefetchTaskDto,
+  type PrefetchStatusDto,
+} from "./dto";
+
+/** What a record does not say about itself: which account asked, and for which site. */
+export interface BaiduGeoMappingContext {
+  readonly account: string;
+  readonly site: string;
+}
+
+const STATUS: Record<BaiduPrefetchStatus, PrefetchStatus> = {
+  waiting: PrefetchStatus.WAITING,
+  "in-progress": PrefetchStatus.IN_PROGRESS,
+  completed: PrefetchStatus.COMPLETED,
+  failed: PrefetchStatus.FAILED,
+};
+
+/**
+ * A record covers exactly one URL, so a finished one succeeded or failed as a whole: the success rate is implied
+ * there and unknown before.
+ */
+const SUCCESS_RATE: Record<BaiduPrefetchStatus, number | null> = {
+  waiting: null,
+  "in-progress": null,
+  completed: 100,
+  failed: 0,
+};
+
+export function toPrefetchTask(record: PrefetchStatusDto, context: BaiduGeoMappingContext): PrefetchTask {
+  const url = taskUrl(record.task);
+  const createdAt = toDate(record.createdAt, context);
+  const startedAt = toDate(record.startedAt, context);
+  const finishedAt = toDate(record.finishedAt, context);
+  return {
+    ref: { provider: ProviderKind.BAIDU_GEO, account: context.account, taskId: record.id, site: context.site },
+    site: context.site,
+    name: null, // Baidu tasks have no name
+    targets: [{ url, headers: [] }],
+    status: STATUS[record.status],
+    providerStatus: record.status,
+    progress: record.progress,
+    successRate: SUCCESS_RATE[record.status],
+    createdAt,
+    startedAt,
+    finishedAt,
+    failureReason: record.reason,
+    operator: record.operator,
+    details: {
+      kind: ProviderKind.BAIDU_GEO,
+      site: context.site,
+      id: record.id,
+      status: record.status,
+      url,
+      progress: record.progress,
+      reason: record.reason,
+      operator: record.operator,
+      createdAt,
+      startedAt,
+      finishedAt,
+    },
+    // A list row carries every field Baidu has for the record: nothing to complete by id.
+    missing: NOTHING_MISSING,
+  };
+}
+
+/** One list page: rows in Baidu's order, and Baidu's nextMarker as the next page token. */
+export function toListPage(dto: BaiduListDto, context: BaiduGeoMappingContext): ListPage {
+  if (dto.isTruncated && (dto.nextMarker === null || dto.nextMarker === "")) {
+    // Without a marker the rest of the window is unreachable; stopping here would silently drop rows.
+    throw new UpstreamError("UPSTREAM_BAD_RESPONSE", "Baidu GEO said the page is truncated but sent no nextMarker.", {
+      provider: ProviderKind.BAIDU_GEO,
+      account: context.account,
+    });
+  }
+  return {
+    tasks: dto.details.map((record) => toPrefetchTask(record, context)),
+    nextPageToken: dto.isTruncated ? dto.nextMarker : null,
+  };
+}
+
+/**
+ * The record a by-id query answers for `id`: Baidu returns "all records of the task", so pick the one whose id
+ * is the one asked for and, should it appear several times (a re-run), the latest by createdAt; on a tie the one
+ * listed last. Null where none matches.
+ */
+export function pickRecord(dto: BaiduListDto, id: string): PrefetchStatusDto | null {
+  let best: PrefetchStatusDto | null = null;
+  let bestAt = -Infinity;
+  for (const record of dto.details) {
+    if (record.id !== id) continue;
+    const at = parseBaiduTimestamp(record.createdAt)?.getTime() ?? -Infinity;
+    if (best === null || at >= bestAt) {
+      best = record;
+      bestAt = at;
+    }
+  }
+  return best;
+}
+
+function taskUrl(task: PrefetchStatusDto["task"]): string {
+  const one: BaiduPrefetchTaskDto = "url" in task ? task : task[0];
+  return one.url;
+}
+
+function toDate(text: string, context: BaiduGeoMappingContext): Date;
+function toDate(text: string | null, context: BaiduGeoMappingContext): Date | null;
+function toDate(text: string | null, context: BaiduGeoMappingContext): Date | null {
+  if (text === null) return null;
+  const date = parseBaiduTimestamp(text);
+  // dto.ts already narrowed every timestamp; this only guards a DTO built by hand.
+  if (date === null) {
+    throw new UpstreamError("UPSTREAM_BAD_RESPONSE", `Baidu GEO sent an invalid timestamp (${text}).`, {
+      provider: ProviderKind.BAIDU_GEO,
+      account: context.account,
+    });
+  }
+  return date;
+}

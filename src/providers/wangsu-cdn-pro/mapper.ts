@@ -1,0 +1,148 @@
+import { PrefetchStatus } from "../../domain/prefetch-status";
+import {
+  NOTHING_MISSING,
+  type LazyTaskField,
+  type PrefetchTarget,
+  type PrefetchTask,
+  type WangsuCdnProPrefetchDetails,
+} from "../../domain/prefetch-task";
+import { UpstreamError } from "../../errors/app-error";
+import {
+  PROVIDER,
+  PROVIDER_LABEL,
+  type WangsuPrefetchDetailDto,
+  type WangsuPrefetchRowDto,
+  type WangsuStatus,
+} from "./dto";
+
+/** What a list row does not carry: fileList, regions, webhook and startTime come only from the detail endpoint. */
+export const LIST_ROW_MISSING: ReadonlySet<LazyTaskField> = new Set<LazyTaskField>([
+  "targets",
+  "startedAt",
+  "details",
+]);
+
+/**
+ * Wangsu has no "failed" status: a finished request reports how many of its URLs succeeded. All of them is
+ * COMPLETED, none is FAILED, anything between is PARTIALLY_COMPLETED. A finished request without a success rate
+ * cannot be placed, and inventing a status would be worse than failing the field, so it is UPSTREAM_BAD_RESPONSE.
+ * A rate sent with waiting/inprogress (the API's own example shows `waiting` with 0) does not affect the status.
+ */
+export function mapStatus(status: WangsuStatus, successRate: number | null, account: string): PrefetchStatus {
+  switch (status) {
+    case "waiting":
+      return PrefetchStatus.WAITING;
+    case "inprogress":
+      return PrefetchStatus.IN_PROGRESS;
+    case "finished":
+      if (successRate === null) {
+        throw new UpstreamError(
+          "UPSTREAM_BAD_RESPONSE",
+          `${PROVIDER_LABEL} reported a finished prefetch request without a successRate, so whether it completed or failed is unknown.`,
+          { provider: PROVIDER, account },
+        );
+      }
+      if (successRate >= 100) return PrefetchStatus.COMPLETED;
+      if (successRate <= 0) return PrefetchStatus.FAILED;
+      return PrefetchStatus.PARTIALLY_COMPLETED;
+  }
+}
+
+/** Lower-cased hostname of a URL, or null where it does not parse. */
+function hostnameOf(url: string): string | null {
+  try {
+    const host = new URL(url).hostname;
+    return host === "" ? null : host;
+  } catch {
+    return null;
+  }
+}
+
+/** The one hostname all URLs share; null for none, several, or any URL without a readable host. */
+export function sharedHostname(urls: readonly string[]): string | null {
+  const hosts = new Set(urls.map(hostnameOf));
+  if (hosts.size !== 1) return null;
+  const [only] = hosts;
+  return only ?? null;
+}
+
+/**
+ * A detail body as a complete task. Wangsu ids are global to the user, so the ref carries no site; the task's
+ * `site` is still filled in where every URL is on one hostname.
+ */
+export function mapPrefetchDetail(
+  dto: WangsuPrefetchDetailDto,
+  ctx: { readonly account: string; readonly requestedId?: string },
+): PrefetchTask {
+  const taskId = dto.metadata.id ?? ctx.requestedId;
+  if (taskId === undefined) {
+    throw new UpstreamError(
+      "UPSTREAM_BAD_RESPONSE",
+      `${PROVIDER_LABEL} returned a prefetch detail without metadata.id.`,
+      { provider: PROVIDER, account: ctx.account },
+    );
+  }
+  const targets: PrefetchTarget[] = dto.fileList.map((f) => ({
+    url: f.url,
+    headers: (f.headers ?? []).map((h) => ({ name: h.name, value: h.value })),
+  }));
+  const details: WangsuCdnProPrefetchDetails = {
+    kind: "WANGSU_CDN_PRO",
+    name: dto.name,
+    fileList: targets,
+    // Absent regions means "all continents" upstream; the list stays empty rather than naming continents.
+    regions: dto.regions ?? [],
+    startTime: dto.startTime,
+    webhook: dto.webhook,
+    metadata: {
+      id: taskId,
+      submissionTime: dto.metadata.submissionTime,
+      successRate: dto.metadata.successRate,
+      status: dto.metadata.status,
+      finishTime: dto.metadata.finishTime,
+      apiRequestId: dto.metadata.apiRequestId,
+    },
+  };
+  return {
+    ref: { provider: PROVIDER, account: ctx.account, taskId, site: null },
+    site: sharedHostname(targets.map((t) => t.url)),
+    name: dto.name,
+    targets,
+    status: mapStatus(dto.metadata.status, dto.metadata.successRate, ctx.account),
+    providerStatus: dto.metadata.status,
+    // Wangsu reports a success rate once finished, never a progress percentage.
+    progress: null,
+    successRate: dto.metadata.successRate,
+    createdAt: dto.metadata.submissionTime,
+    // Wangsu does not report when a prefetch actually began; startTime is the scheduled start the submitter asked
+    // for. Absent means "start on submission", but that is not a recorded fact either, so it stays null.
+    startedAt: dto.startTime,
+    finishedAt: dto.metadata.finishTime,
+    failureReason: null,
+    operator: null,
+    details,
+    missing: NOTHING_MISSING,
+  };
+}
+
+/** A list row as a partial task: targets, startedAt and details are loaded by id when a client selects them. */
+export function mapPrefetchRow(row: WangsuPrefetchRowDto, ctx: { readonly account: string }): PrefetchTask {
+  const hostnames = row.hostnames ?? [];
+  return {
+    ref: { provider: PROVIDER, account: ctx.account, taskId: row.id, site: null },
+    site: hostnames.length === 1 && hostnames[0] !== undefined ? hostnames[0].toLowerCase() : null,
+    name: row.name,
+    targets: null,
+    status: mapStatus(row.status, row.successRate, ctx.account),
+    providerStatus: row.status,
+    progress: null,
+    successRate: row.successRate,
+    createdAt: row.submissionTime,
+    startedAt: null,
+    finishedAt: row.finishTime,
+    failureReason: null,
+    operator: null,
+    details: null,
+    missing: LIST_ROW_MISSING,
+  };
+}

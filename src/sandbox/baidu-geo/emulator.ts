@@ -1,0 +1,288 @@
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { BaiduApiError, faultError } from "./api-error";
+import { type BaiduGeoCredentials, verifyBceAuth } from "./auth-verifier";
+import { MarkerCodec } from "./marker";
+import { type PrefetchQuery, parsePrefetchQuery } from "./prefetch-query";
+import { parseRequestTarget } from "./request-target";
+import { generateSeedData, type SeedData, type SeedRecord } from "./seed-data";
+
+export type { BaiduGeoCredentials } from "./auth-verifier";
+
+/** `times`: how many requests the fault applies to; omitted, it stays until cleared with setFault(null). */
+export type BaiduGeoFault =
+  /** Answer this status with a Baidu-style error body (500 InternalError, 503 ServiceUnavailable, ...). */
+  | { kind: "status"; status: number; times?: number; retryAfterSeconds?: number }
+  /** Wait before sending the response headers, then answer normally. */
+  | { kind: "delay"; ms: number; times?: number }
+  /** 200 with a body that is not JSON (default) or JSON of the wrong shape. */
+  | { kind: "malformed"; times?: number; body?: "invalid-json" | "wrong-shape" };
+
+export interface BaiduGeoSandboxOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (an ephemeral port). */
+  port?: number;
+  credentials: readonly BaiduGeoCredentials[];
+  /** Clock for signature expiry, default windows and data anchoring; default () => new Date(). */
+  now?: () => Date;
+  /** Data seed, default 1. */
+  seed?: number;
+}
+
+export interface BaiduGeoSandbox {
+  /** "http://127.0.0.1:PORT" */
+  readonly url: string;
+  /** The seeded sites. */
+  readonly sites: readonly string[];
+  /** The latest createdAt bound of the seeded data (data span ~60 days before it). */
+  readonly anchor: Date;
+  /** Record ids of a site in the order a window listing returns them (ascending createdAt, ties by id); optional window filter [start, end] inclusive like the API. */
+  recordIds(site: string, window?: { start: Date; end: Date }): string[];
+  /** A seeded record as the API serialises it (for tests that compare mapping), or undefined. */
+  record(id: string): unknown;
+  /** Number of HTTP requests received since start / last reset, optionally only list calls or only id lookups. Counts requests that failed auth too. */
+  calls(kind?: "list" | "byId"): number;
+  resetCalls(): void;
+  setFault(fault: BaiduGeoFault | null): void;
+  close(): Promise<void>;
+}
+
+export const PREFETCH_PATH = "/v2/geo/cache/prefetch";
+/** The GEO doc: at most 100 records per call. */
+export const PAGE_SIZE = 100;
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+const MALFORMED_BODIES = {
+  // Cut off mid-document, as a proxy that drops the connection's tail would leave it.
+  "invalid-json": '{"details":[{"task":{"url":"http://www.example.com/index.html"},"createdAt":"2025-11-',
+  // Valid JSON whose fields have the wrong types.
+  "wrong-shape": '{"details":{"task":"not-a-list"},"isTruncated":"no","nextMarker":42}',
+} as const;
+
+interface ActiveFault {
+  readonly fault: BaiduGeoFault;
+  remaining: number;
+}
+
+function validateFault(fault: BaiduGeoFault): void {
+  if (fault.times !== undefined && (!Number.isInteger(fault.times) || fault.times < 1)) {
+    throw new RangeError(`fault.times must be a positive integer, got ${fault.times}`);
+  }
+  if (
+    fault.kind === "status" &&
+    (!Number.isInteger(fault.status) || fault.status < 400 || fault.status > 599)
+  ) {
+    throw new RangeError(`fault.status must be an HTTP error status (400-599), got ${fault.status}`);
+  }
+  if (fault.kind === "delay" && (!Number.isFinite(fault.ms) || fault.ms < 0)) {
+    throw new RangeError(`fault.ms must be a non-negative number, got ${fault.ms}`);
+  }
+}
+
+function isAfter(record: SeedRecord, after: { readonly createdAtMs: number; readonly id: string }): boolean {
+  return (
+    record.createdAtMs > after.createdAtMs ||
+    (record.createdAtMs === after.createdAtMs && record.id > after.id)
+  );
+}
+
+/** Resolves when the request body has been read to the end (or the request is gone), so keep-alive works. */
+function drainBody(req: IncomingMessage): Promise<void> {
+  if (req.complete) return Promise.resolve();
+  return new Promise((resolve) => {
+    req.once("end", resolve);
+    req.once("close", resolve);
+    req.once("error", () => resolve());
+    req.resume();
+  });
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  requestId: string,
+  headers: Readonly<Record<string, string>> = {},
+): void {
+  if (res.headersSent || res.destroyed) return;
+  res.writeHead(status, {
+    ...headers,
+    "content-type": JSON_TYPE,
+    "content-length": String(Buffer.byteLength(body)),
+    "x-bce-request-id": requestId,
+  });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, error: BaiduApiError, requestId: string): void {
+  send(
+    res,
+    error.status,
+    JSON.stringify({ code: error.code, message: error.message, requestId }),
+    requestId,
+    error.headers,
+  );
+}
+
+export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Promise<BaiduGeoSandbox> {
+  const host = options.host ?? "127.0.0.1";
+  const now = options.now ?? (() => new Date());
+  const seed = options.seed ?? 1;
+  const credentials = new Map(options.credentials.map((c) => [c.accessKeyId, c] as const));
+  const markers = new MarkerCodec(`baidu-geo-sandbox/${seed}`);
+  // Floored to the minute so two sandboxes started in the same minute with the same seed serve the same data.
+  const anchorMs = Math.floor(now().getTime() / 60_000) * 60_000;
+  const data: SeedData = generateSeedData(seed, new Date(anchorMs));
+
+  const counts = { all: 0, list: 0, byId: 0 };
+  let active: ActiveFault | null = null;
+  const inFlight = new Set<AbortController>();
+
+  const takeFault = (): BaiduGeoFault | null => {
+    if (active === null) return null;
+    const { fault } = active;
+    active.remaining -= 1;
+    if (active.remaining <= 0) active = null;
+    return fault;
+  };
+
+  const answer = (query: PrefetchQuery): string => {
+    const records = data.bySite.get(query.site) ?? [];
+    if (query.kind === "byId") {
+      const details = records.filter((r) => r.id === query.id).map((r) => r.json);
+      return JSON.stringify({ details, isTruncated: false });
+    }
+    const { windowStartMs, windowEndMs, after } = query;
+    const matching = records.filter(
+      (r) =>
+        r.createdAtMs >= windowStartMs &&
+        r.createdAtMs <= windowEndMs &&
+        (after === undefined || isAfter(r, after)),
+    );
+    const page = matching.slice(0, PAGE_SIZE);
+    const last = page[page.length - 1];
+    if (matching.length <= PAGE_SIZE || last === undefined) {
+      return JSON.stringify({ details: page.map((r) => r.json), isTruncated: false });
+    }
+    const nextMarker = markers.encode(
+      { lastCreatedAtMs: last.createdAtMs, lastId: last.id, windowStartMs, windowEndMs },
+      query.binding,
+    );
+    return JSON.stringify({ details: page.map((r) => r.json), isTruncated: true, nextMarker });
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {
+    counts.all += 1;
+    const requestId = randomUUID();
+    await drainBody(req);
+    try {
+      const target = parseRequestTarget(req.url ?? "/");
+      if (target.path !== PREFETCH_PATH) {
+        throw new BaiduApiError(404, "NotFound", `No API is served at ${target.path}.`);
+      }
+      if (req.method !== "GET") {
+        throw new BaiduApiError(
+          405,
+          "MethodNotAllowed",
+          `The method ${req.method ?? ""} is not allowed here.`,
+          {
+            allow: "GET",
+          },
+        );
+      }
+      const byId = target.query.some(([key, value]) => key === "id" && value !== "");
+      counts[byId ? "byId" : "list"] += 1;
+
+      const fault = takeFault();
+      if (fault?.kind === "delay") await sleep(fault.ms, undefined, { signal });
+      if (fault?.kind === "status") throw faultError(fault.status, fault.retryAfterSeconds);
+      if (fault?.kind === "malformed") {
+        send(res, 200, MALFORMED_BODIES[fault.body ?? "invalid-json"], requestId);
+        return;
+      }
+
+      const nowMs = now().getTime();
+      verifyBceAuth(
+        { method: "GET", path: target.path, query: target.query, headers: req.headers },
+        credentials,
+        nowMs,
+      );
+      send(res, 200, answer(parsePrefetchQuery(target.query, nowMs, markers)), requestId);
+    } catch (error) {
+      if (signal.aborted) {
+        // The client went away or the sandbox is closing: nobody is left to answer.
+        res.destroy();
+        return;
+      }
+      const apiError =
+        error instanceof BaiduApiError
+          ? error
+          : new BaiduApiError(500, "InternalError", "We encountered an internal error. Please try again.");
+      sendError(res, apiError, requestId);
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const controller = new AbortController();
+    inFlight.add(controller);
+    // "close" fires when the response is done or the connection dropped; either way a pending delay is moot.
+    res.once("close", () => {
+      controller.abort();
+      inFlight.delete(controller);
+    });
+    handle(req, res, controller.signal).catch(() => res.destroy());
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+
+  let closing: Promise<void> | undefined;
+
+  return {
+    url,
+    sites: data.sites,
+    anchor: new Date(anchorMs),
+    recordIds(site, window) {
+      const records = data.bySite.get(site) ?? [];
+      const startMs = window?.start.getTime() ?? Number.NEGATIVE_INFINITY;
+      const endMs = window?.end.getTime() ?? Number.POSITIVE_INFINITY;
+      return records.filter((r) => r.createdAtMs >= startMs && r.createdAtMs <= endMs).map((r) => r.id);
+    },
+    record(id) {
+      const record = data.byId.get(id);
+      return record === undefined ? undefined : structuredClone(record.json);
+    },
+    calls(kind) {
+      return kind === undefined ? counts.all : counts[kind];
+    },
+    resetCalls() {
+      counts.all = 0;
+      counts.list = 0;
+      counts.byId = 0;
+    },
+    setFault(fault) {
+      if (fault !== null) validateFault(fault);
+      active = fault === null ? null : { fault, remaining: fault.times ?? Number.POSITIVE_INFINITY };
+    },
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        for (const controller of inFlight) controller.abort();
+        server.close(() => resolve());
+        // Idle keep-alive sockets would otherwise hold close() (and jest) open until they time out.
+        server.closeAllConnections();
+      });
+      return closing;
+    },
+  };
+}

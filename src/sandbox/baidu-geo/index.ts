@@ -1,0 +1,9 @@
+export {
+  type BaiduGeoCredentials,
+  type BaiduGeoFault,
+  type BaiduGeoSandbox,
+  type BaiduGeoSandboxOptions,
+  PAGE_SIZE,
+  PREFETCH_PATH,
+  startBaiduGeoSandbox,
+} from "./emulator";

@@ -1,0 +1,264 @@
+import { formatBceTimestamp } from "./timestamp";
+
+export type BaiduPrefetchStatus = "waiting" | "in-progress" | "completed" | "failed";
+
+export interface BaiduPrefetchTaskJson {
+  readonly url: string;
+}
+
+/** One `details[]` item exactly as the emulator serialises it (key order follows Baidu's example). */
+export interface BaiduPrefetchStatusJson {
+  /** The GEO doc types `task` as PrefetchTask[], its example and the SDK as one object: the seed has both. */
+  readonly task: BaiduPrefetchTaskJson | readonly [BaiduPrefetchTaskJson];
+  readonly createdAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+  readonly progress: number;
+  readonly status: BaiduPrefetchStatus;
+  readonly reason?: string;
+  readonly operator?: string;
+  readonly id: string;
+}
+
+export interface SeedRecord {
+  readonly site: string;
+  readonly id: string;
+  readonly createdAtMs: number;
+  readonly json: BaiduPrefetchStatusJson;
+}
+
+export interface SeedData {
+  readonly anchor: Date;
+  readonly sites: readonly string[];
+  /** Per site, ascending createdAt, ties by id: the order a window listing returns them. */
+  readonly bySite: ReadonlyMap<string, readonly SeedRecord[]>;
+  readonly byId: ReadonlyMap<string, SeedRecord>;
+}
+
+interface SiteSpec {
+  readonly site: string;
+  readonly records: number;
+  readonly spanDays: number;
+  /** Largest number of URLs in one submission; a submission's records share createdAt, so ties are common. */
+  readonly maxBatch: number;
+}
+
+/**
+ * The big site has enough records over 60 days that a 45-day window needs two 30-day calls and several
+ * 100-record pages; the small one fits in a single page.
+ */
+const SITES: readonly SiteSpec[] = [
+  { site: "www.example.com", records: 400, spanDays: 60, maxBatch: 5 },
+  { site: "static.example.com", records: 150, spanDays: 60, maxBatch: 8 },
+  { site: "img.example.net", records: 6, spanDays: 14, maxBatch: 2 },
+];
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+
+const FAILURE_REASONS = [
+  "Other Error",
+  "Origin Timeout",
+  "Origin Returned 404",
+  "Origin Returned 502",
+  "Origin Connection Refused",
+  "DNS Resolution Failed",
+] as const;
+
+/** mulberry32: tiny, fast and good enough for fixtures; the seed fully determines the sequence. */
+export function mulberry32(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** FNV-1a of the site mixed with the seed, so each site has its own stream and adding a site moves no other. */
+function siteSeed(seed: number, site: string): number {
+  let hash = 0x811c9dc5 ^ (seed >>> 0);
+  for (const char of site) {
+    hash ^= char.charCodeAt(0);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
+class Draw {
+  constructor(private readonly next: () => number) {}
+  unit(): number {
+    return this.next();
+  }
+  int(min: number, max: number): number {
+    return min + Math.floor(this.next() * (max - min + 1));
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  pick<T>(items: readonly T[]): T {
+    const item = items[Math.floor(this.next() * items.length)];
+    if (item === undefined) throw new RangeError("pick from an empty list");
+    return item;
+  }
+  hex(length: number): string {
+    let out = "";
+    while (out.length < length)
+      out += Math.floor(this.next() * 0x100000000)
+        .toString(16)
+        .padStart(8, "0");
+    return out.slice(0, length);
+  }
+}
+
+function urlFor(draw: Draw, site: string): string {
+  const origin = `${draw.chance(0.8) ? "https" : "http"}://${site}`;
+  switch (draw.int(0, 7)) {
+    case 0:
+      return `${origin}/assets/app.${draw.hex(8)}.js`;
+    case 1:
+      return `${origin}/assets/vendor.${draw.hex(8)}.css`;
+    case 2:
+      return `${origin}/images/banner-${draw.int(1, 40)}.jpg`;
+    case 3:
+      return `${origin}/video/intro-${draw.int(1, 12)}.mp4`;
+    case 4:
+      return `${origin}/downloads/setup-${draw.int(1, 4)}.${draw.int(0, 9)}.${draw.int(0, 20)}.exe`;
+    case 5:
+      return `${origin}/index.html`;
+    case 6:
+      // A non-ASCII path ("使用说明", percent-encoded as submitted): mappers must keep URLs verbatim.
+      return `${origin}/docs/%E4%BD%BF%E7%94%A8%E8%AF%B4%E6%98%8E-${draw.int(1, 9)}.pdf`;
+    default:
+      return `${origin}/api/config.json?v=${draw.int(1, 300)}`;
+  }
+}
+
+/**
+ * Status by age at the anchor: waiting and in-progress only in the last couple of hours, finished ones older.
+ * The two newest submissions of every site are forced waiting and in-progress so both always exist.
+ */
+function statusFor(draw: Draw, ageMs: number): BaiduPrefetchStatus {
+  if (ageMs < 10 * MINUTE) return draw.chance(0.6) ? "waiting" : "in-progress";
+  if (ageMs < 2 * HOUR) {
+    const roll = draw.unit();
+    return roll < 0.5 ? "in-progress" : roll < 0.9 ? "completed" : "failed";
+  }
+  return draw.chance(0.85) ? "completed" : "failed";
+}
+
+interface Submission {
+  readonly createdAtMs: number;
+  readonly size: number;
+  readonly forced?: BaiduPrefetchStatus;
+}
+
+function planSubmissions(draw: Draw, spec: SiteSpec, anchorMs: number): Submission[] {
+  const submissions: Submission[] = [];
+  let remaining = spec.records;
+  const add = (createdAtMs: number, forced?: BaiduPrefetchStatus): void => {
+    // Most submissions carry one URL; the rest a batch, whose per-URL records share createdAt.
+    const size = Math.min(remaining, draw.chance(0.5) ? 1 : draw.int(2, spec.maxBatch));
+    submissions.push(forced === undefined ? { createdAtMs, size } : { createdAtMs, size, forced });
+    remaining -= size;
+  };
+  // Whole seconds: the API's timestamps have no fraction, so neither may the data the windows compare.
+  const at = (ageMs: number): number => anchorMs - Math.floor(ageMs / SECOND) * SECOND;
+  add(at(draw.int(1 * MINUTE, 9 * MINUTE)), "waiting");
+  if (remaining > 0) add(at(draw.int(20 * MINUTE, 110 * MINUTE)), "in-progress");
+  while (remaining > 0) add(at(draw.int(2 * HOUR, spec.spanDays * DAY)));
+  return submissions;
+}
+
+function buildRecord(
+  draw: Draw,
+  site: string,
+  id: string,
+  submission: Submission,
+  operator: string | undefined,
+  anchorMs: number,
+): SeedRecord {
+  const createdAtMs = submission.createdAtMs;
+  const status = submission.forced ?? statusFor(draw, anchorMs - createdAtMs);
+  const task = { url: urlFor(draw, site) };
+  const startedAtMs = Math.min(anchorMs, createdAtMs + draw.int(0, 90) * SECOND);
+  const finishedAtMs = Math.min(anchorMs, startedAtMs + draw.int(2, 900) * SECOND);
+
+  let progress: number;
+  let finished: boolean;
+  let reason: string | undefined;
+  switch (status) {
+    case "waiting":
+      progress = 0;
+      finished = false;
+      break;
+    case "in-progress":
+      progress = draw.int(1, 99);
+      finished = false;
+      break;
+    case "completed":
+      progress = 100;
+      finished = draw.chance(0.95);
+      break;
+    case "failed":
+      // Baidu's own example is a failed record at progress 100 without finishedAt; keep that shape common.
+      progress = draw.pick([0, 0, 100, draw.int(1, 99)]);
+      finished = draw.chance(0.7);
+      reason = draw.pick(FAILURE_REASONS);
+      break;
+  }
+
+  const json: BaiduPrefetchStatusJson = {
+    task: draw.chance(0.15) ? [task] : task,
+    createdAt: formatBceTimestamp(createdAtMs),
+    ...(status === "waiting" ? {} : { startedAt: formatBceTimestamp(startedAtMs) }),
+    ...(finished ? { finishedAt: formatBceTimestamp(finishedAtMs) } : {}),
+    progress,
+    status,
+    ...(reason === undefined ? {} : { reason }),
+    ...(operator === undefined ? {} : { operator }),
+    id,
+  };
+  return { site, id, createdAtMs, json: deepFreeze(json) };
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (typeof child === "object" && child !== null) deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}
+
+export function compareRecords(a: SeedRecord, b: SeedRecord): number {
+  if (a.createdAtMs !== b.createdAtMs) return a.createdAtMs - b.createdAtMs;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+/** The seeded records, anchored at `anchor` (the newest createdAt bound). Same seed and anchor, same data. */
+export function generateSeedData(seed: number, anchor: Date): SeedData {
+  const anchorMs = anchor.getTime();
+  const bySite = new Map<string, SeedRecord[]>();
+  const byId = new Map<string, SeedRecord>();
+  for (const spec of SITES) {
+    const draw = new Draw(mulberry32(siteSeed(seed, spec.site)));
+    // A few submitters per site, as Baidu user ids (32 hex); some records carry no operator at all.
+    const operators = [draw.hex(32), draw.hex(32), draw.hex(32)];
+    const records: SeedRecord[] = [];
+    for (const submission of planSubmissions(draw, spec, anchorMs)) {
+      const operator = draw.chance(0.9) ? draw.pick(operators) : undefined;
+      for (let i = 0; i < submission.size; i += 1) {
+        let id = draw.hex(32);
+        while (byId.has(id)) id = draw.hex(32);
+        const record = buildRecord(draw, spec.site, id, submission, operator, anchorMs);
+        records.push(record);
+        byId.set(id, record);
+      }
+    }
+    bySite.set(spec.site, records.sort(compareRecords));
+  }
+  return { anchor: new Date(anchorMs), sites: SITES.map((s) => s.site), bySite, byId };
+}

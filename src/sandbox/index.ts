@@ -1,0 +1,66 @@
+import { randomBytes } from "node:crypto";
+import { ProviderKind } from "../domain/provider-kind";
+import { startBaiduGeoSandbox, type BaiduGeoSandbox } from "./baidu-geo";
+import { startWangsuCdnProSandbox, type WangsuCdnProSandbox } from "./wangsu-cdn-pro";
+
+export type { BaiduGeoSandbox, WangsuCdnProSandbox };
+
+/** An account served by a sandbox emulator, in the shape the registry takes. */
+export interface SandboxAccount {
+  readonly name: string;
+  readonly provider: ProviderKind;
+  readonly endpoint: string;
+  readonly credentials: object;
+  readonly sandbox: true;
+  readonly rateLimit?: { readonly points: number; readonly durationSeconds: number };
+}
+
+export interface Sandbox {
+  readonly baiduGeo: BaiduGeoSandbox;
+  readonly wangsuCdnPro: WangsuCdnProSandbox;
+  /** One "sandbox" account per provider, with credentials made up for this process. */
+  readonly accounts: readonly SandboxAccount[];
+  close(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  readonly host?: string;
+  readonly now?: () => Date;
+  readonly seed?: number;
+  /** The Wangsu emulator's own 429 limit; defaults to the documented 300 per 5 minutes. */
+  readonly wangsuRateLimit?: { points: number; durationSeconds: number };
+  readonly accountName?: string;
+}
+
+/**
+ * Starts every provider emulator on an ephemeral loopback port. Credentials are random per process: the
+ * emulators verify signatures for real, so the server's clients must sign correctly even in the sandbox.
+ */
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const secret = (): string => randomBytes(18).toString("base64url");
+  const name = options.accountName ?? "sandbox";
+  const common = {
+    ...(options.host ? { host: options.host } : {}),
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.seed !== undefined ? { seed: options.seed } : {}),
+  };
+  const baiduCredentials = { accessKeyId: `sandbox-${secret()}`, secretAccessKey: secret() };
+  const wangsuCredentials = { username: `sandbox-${secret()}`, apiKey: secret() };
+  const baiduGeo = await startBaiduGeoSandbox({ ...common, credentials: [baiduCredentials] });
+  const wangsuCdnPro = await startWangsuCdnProSandbox({
+    ...common,
+    credentials: [wangsuCredentials],
+    ...(options.wangsuRateLimit ? { rateLimit: options.wangsuRateLimit } : {}),
+  });
+  return {
+    baiduGeo,
+    wangsuCdnPro,
+    accounts: [
+      { name, provider: ProviderKind.BAIDU_GEO, endpoint: baiduGeo.url, credentials: baiduCredentials, sandbox: true },
+      { name, provider: ProviderKind.WANGSU_CDN_PRO, endpoint: wangsuCdnPro.url, credentials: wangsuCredentials, sandbox: true },
+    ],
+    async close() {
+      await Promise.all([baiduGeo.close(), wangsuCdnPro.close()]);
+    },
+  };
+}

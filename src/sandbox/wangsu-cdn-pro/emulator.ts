@@ -1,0 +1,283 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { verifyApiKeyRequest } from "./auth";
+import type { WangsuListBody } from "./dto";
+import { FaultInjector, statusFaultBody, type WangsuCdnProFault } from "./faults";
+import { parseListQuery, selectTasks } from "./list-query";
+import { DOCUMENTED_RATE_LIMIT, FixedWindowRateLimiter } from "./rate-limiter";
+import { sendError, sendJson, sendText } from "./responses";
+import { SEEDED_HOSTNAMES, seedWangsuTasks, toDetailBody, toListRow, type SeededTask } from "./seed-data";
+
+export type { WangsuCdnProFault } from "./faults";
+
+export interface WangsuCdnProCredentials {
+  readonly username: string;
+  readonly apiKey: string;
+}
+
+export interface WangsuCdnProSandboxOptions {
+  /** Default 127.0.0.1: the emulator is for loopback use only. */
+  host?: string;
+  /** Default 0: the OS picks a free port; read it back from `url`. */
+  port?: number;
+  credentials: readonly WangsuCdnProCredentials[];
+  /** Used for the clock-skew check, the default list window and the seed anchor. Default `() => new Date()`. */
+  now?: () => Date;
+  /** Default 1. */
+  seed?: number;
+  /** Per username. Default 300 per 300 s, as documented for the detail API. */
+  rateLimit?: { points: number; durationSeconds: number };
+  /** Default 300. The tolerance of the API-key scheme is undocumented; 5 minutes is what AK/SK documents. */
+  maxClockSkewSeconds?: number;
+}
+
+export interface WangsuCdnProSandbox {
+  /** `http://host:port`, no trailing slash. */
+  readonly url: string;
+  /** Hostnames used in the seeded data. */
+  readonly hostnames: readonly string[];
+  /** Latest submissionTime bound (now() at start floored to the minute); data spans ~60 days before it. */
+  readonly anchor: Date;
+  /**
+   * Ids a list call returns for this window (startdate <= submissionTime <= enddate), in the default order
+   * (submissionTime descending, ties by id descending), optionally only tasks whose hostnames include
+   * `hostname`. Seeded names never contain a hostname, so this equals a list call with `search=<hostname>`.
+   */
+  taskIds(window: { start: Date; end: Date }, hostname?: string): string[];
+  /** The detail body for an id as served (a copy, for mapping comparisons), or undefined. */
+  detail(id: string): unknown;
+  /** Requests received (including rejected ones) since start or resetCalls(); without `kind`, all paths. */
+  calls(kind?: "list" | "detail"): number;
+  /** Also resets the rate-limit windows. */
+  resetCalls(): void;
+  /** Replaces the current fault; null clears it. Throws RangeError on a nonsensical fault. */
+  setFault(fault: WangsuCdnProFault | null): void;
+  close(): Promise<void>;
+}
+
+type Route = { readonly kind: "list" } | { readonly kind: "detail"; readonly rawId: string };
+
+const LIST_PATH = "/cdn/prefetches";
+const DETAIL_PATH = /^\/cdn\/prefetches\/([^/]+)$/;
+
+function routeOf(pathname: string): Route | null {
+  if (pathname === LIST_PATH) return { kind: "list" };
+  const rawId = DETAIL_PATH.exec(pathname)?.[1];
+  return rawId === undefined ? null : { kind: "detail", rawId };
+}
+
+function decodeId(rawId: string): string | null {
+  try {
+    return decodeURIComponent(rawId);
+  } catch {
+    return null;
+  }
+}
+
+/** Reads and discards any request body so keep-alive connections stay usable. */
+function drain(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (req.readableEnded) {
+      resolve();
+      return;
+    }
+    req.once("end", () => resolve());
+    req.once("close", () => resolve());
+    req.once("error", () => resolve());
+    req.resume();
+  });
+}
+
+function validateOptions(options: WangsuCdnProSandboxOptions): Map<string, string> {
+  if (options.credentials.length === 0) throw new RangeError("the sandbox needs at least one credential");
+  const credentials = new Map<string, string>();
+  for (const { username, apiKey } of options.credentials) {
+    // Basic credentials split on the first colon, so a username with one could never authenticate.
+    if (username === "" || username.includes(":")) {
+      throw new RangeError(`invalid sandbox username ${JSON.stringify(username)}`);
+    }
+    if (apiKey === "") throw new RangeError(`empty apiKey for sandbox user ${username}`);
+    if (credentials.has(username)) throw new RangeError(`duplicate sandbox user ${username}`);
+    credentials.set(username, apiKey);
+  }
+  const skew = options.maxClockSkewSeconds;
+  if (skew !== undefined && (!Number.isFinite(skew) || skew < 0)) {
+    throw new RangeError("maxClockSkewSeconds must be a non-negative number");
+  }
+  return credentials;
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const address = server.address();
+      if (address === null || typeof address === "string") {
+        reject(new Error("the sandbox server did not bind a TCP port"));
+        return;
+      }
+      resolve(address);
+    });
+  });
+}
+
+/**
+ * Starts an emulator of CDN Pro's prefetch read API (GET /cdn/prefetches and GET /cdn/prefetches/{id}) on a
+ * loopback port. Order of checks per request: fault, route (404), method (405), API-key auth (401), rate limit
+ * (429), parameters (400), then the answer. The create API (POST) is not emulated: the service only reads.
+ */
+export async function startWangsuCdnProSandbox(options: WangsuCdnProSandboxOptions): Promise<WangsuCdnProSandbox> {
+  const credentials = validateOptions(options);
+  const now = options.now ?? (() => new Date());
+  const maxClockSkewSeconds = options.maxClockSkewSeconds ?? 300;
+  const limiter = new FixedWindowRateLimiter(options.rateLimit ?? DOCUMENTED_RATE_LIMIT);
+  const faults = new FaultInjector();
+  const closing = new AbortController();
+
+  const anchorMs = Math.floor(now().getTime() / 60_000) * 60_000;
+  const tasks: readonly SeededTask[] = seedWangsuTasks({ anchor: new Date(anchorMs), seed: options.seed ?? 1 });
+  // Rendered once: what is served and what detail() hands to tests are the same bytes.
+  const detailJson = new Map(tasks.map((task) => [task.id, JSON.stringify(toDetailBody(task))]));
+
+  const counts = { total: 0, list: 0, detail: 0 };
+
+  async function pause(ms: number): Promise<boolean> {
+    try {
+      await sleep(ms, undefined, { signal: closing.signal });
+      return true;
+    } catch {
+      return false; // close() was called; the socket is gone, so there is no one to answer
+    }
+  }
+
+  function serveList(res: ServerResponse, params: URLSearchParams): void {
+    const parsed = parseListQuery(params, now().getTime());
+    if (!parsed.ok) {
+      sendError(res, 400, { code: "InvalidParameter", message: parsed.message });
+      return;
+    }
+    const { query } = parsed;
+    const matching = selectTasks(tasks, query, query.sortBy, query.sortOrder);
+    const body: WangsuListBody = {
+      count: matching.length,
+      prefetchRequests: matching.slice(query.offset, query.offset + query.limit).map(toListRow),
+    };
+    sendJson(res, 200, body);
+  }
+
+  function serveDetail(res: ServerResponse, rawId: string): void {
+    const id = decodeId(rawId);
+    const json = id === null ? undefined : detailJson.get(id);
+    if (json === undefined) {
+      sendError(res, 404, {
+        code: "InvalidPrefetchTaskId",
+        message: "The specified prefetch task ID does not exist.",
+      });
+      return;
+    }
+    sendText(res, 200, json);
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://sandbox.invalid");
+    const route = routeOf(url.pathname);
+    counts.total += 1;
+    if (route !== null) counts[route.kind] += 1;
+    await drain(req);
+
+    const fault = faults.take();
+    if (fault?.kind === "delay" && !(await pause(fault.ms))) return;
+    if (fault?.kind === "status") {
+      // A client that honours Retry-After should not stall a test for long.
+      sendError(res, fault.status, statusFaultBody(fault.status), fault.status === 429 ? { "Retry-After": "1" } : {});
+      return;
+    }
+    if (fault?.kind === "malformed") {
+      sendText(res, 200, faults.nextMalformedBody());
+      return;
+    }
+
+    if (route === null) {
+      sendError(res, 404, { code: "NotFound", message: `There is no API at ${url.pathname}.` });
+      return;
+    }
+    if (req.method !== "GET") {
+      sendError(
+        res,
+        405,
+        { code: "MethodNotAllowed", message: `The sandbox serves only GET on ${url.pathname}.` },
+        { Allow: "GET" },
+      );
+      return;
+    }
+    // X-Time-Zone only changes how zone-less time parameters are read; CDN Pro's are RFC 3339 with Z, so it
+    // is ignored here.
+    const auth = verifyApiKeyRequest(req.headers, { credentials, nowMs: now().getTime(), maxClockSkewSeconds });
+    if (!auth.ok) {
+      sendError(res, 401, auth, { "WWW-Authenticate": 'Basic realm="CDN Pro"' });
+      return;
+    }
+    const decision = limiter.consume(auth.username);
+    if (!decision.allowed) {
+      sendError(
+        res,
+        429,
+        { code: "TooManyRequests", message: `The rate limit of ${limiter.description} per user was exceeded.` },
+        { "Retry-After": String(decision.retryAfterSeconds) },
+      );
+      return;
+    }
+    if (route.kind === "list") serveList(res, url.searchParams);
+    else serveDetail(res, route.rawId);
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      sendError(res, 500, { code: "InternalError", message: "The sandbox failed to handle the request." });
+    });
+  });
+  const address = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  let closed: Promise<void> | undefined;
+  return {
+    url: `http://${host}:${address.port}`,
+    hostnames: Object.freeze([...SEEDED_HOSTNAMES]),
+    get anchor() {
+      return new Date(anchorMs); // a fresh Date each time: callers may mutate theirs
+    },
+    taskIds(window, hostname) {
+      const startMs = window.start.getTime();
+      const endMs = window.end.getTime();
+      if (Number.isNaN(startMs) || Number.isNaN(endMs)) throw new RangeError("taskIds() needs valid dates");
+      const filter = hostname === undefined ? { startMs, endMs } : { startMs, endMs, hostname };
+      return selectTasks(tasks, filter).map((task) => task.id);
+    },
+    detail(id) {
+      const json = detailJson.get(id);
+      return json === undefined ? undefined : (JSON.parse(json) as unknown);
+    },
+    calls(kind) {
+      return kind === undefined ? counts.total : counts[kind];
+    },
+    resetCalls() {
+      counts.total = 0;
+      counts.list = 0;
+      counts.detail = 0;
+      limiter.reset();
+    },
+    setFault(fault) {
+      faults.set(fault);
+    },
+    close() {
+      closed ??= new Promise<void>((resolve, reject) => {
+        closing.abort();
+        server.close((err) => (err === undefined ? resolve() : reject(err)));
+        server.closeAllConnections();
+      });
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,7 @@
+export {
+  startWangsuCdnProSandbox,
+  type WangsuCdnProCredentials,
+  type WangsuCdnProFault,
+  type WangsuCdnProSandbox,
+  type WangsuCdnProSandboxOptions,
+} from "./emulator";

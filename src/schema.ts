@@ -1,0 +1,46 @@
+import { buildSubgraphSchema, printSubgraphSchema } from "@apollo/subgraph";
+import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
+import { printSchemaWithDirectives } from "@graphql-tools/utils";
+import { parse, type GraphQLSchema } from "graphql";
+import { buildSchema, createResolversMap } from "type-graphql";
+import type { Context } from "./context";
+import { decodeGlobalId } from "./domain/global-id";
+import type { PrefetchTask } from "./domain/prefetch-task";
+import { NodeResolver } from "./graphql/node.resolver";
+import { PrefetchResolver } from "./graphql/prefetch.resolver";
+import { PrefetchTaskResolver } from "./graphql/prefetch-task.resolver";
+import { BaiduGeoPrefetchType, WangsuCdnProPrefetchType } from "./graphql/provider-prefetch.union";
+import { DateTimeScalar } from "./graphql/scalars/date-time.scalar";
+
+/** Federation 2 link: the directives this subgraph uses. */
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])\n`;
+
+/**
+ * type-graphql builds the schema from the decorated classes (with class-validator on args), then
+ * buildSubgraphSchema turns it into a Federation 2 subgraph: _service, _entities, and PrefetchTask's
+ * reference resolver, which goes through the per-request DataLoader so N references cost one batch per account.
+ */
+export async function buildAppSchema(): Promise<GraphQLSchema> {
+  const base = await buildSchema({
+    resolvers: [PrefetchResolver, PrefetchTaskResolver, NodeResolver],
+    orphanedTypes: [BaiduGeoPrefetchType, WangsuCdnProPrefetchType],
+    scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    validate: { forbidUnknownValues: false },
+  });
+  const resolvers = createResolversMap(base) as GraphQLResolverMap<unknown>;
+  const prefetchTask = (resolvers.PrefetchTask ?? {}) as Record<string, unknown>;
+  resolvers.PrefetchTask = {
+    ...prefetchTask,
+    __resolveReference: (reference: { id?: unknown }, ctx: Context): Promise<PrefetchTask | null> | null => {
+      // Representations from the router carry only the key; the loader batches all of one operation's.
+      const ref = typeof reference.id === "string" ? decodeGlobalId(reference.id) : null;
+      return ref ? ctx.loaders.task.load(ref) : null;
+    },
+  } as GraphQLResolverMap<unknown>[string];
+  return buildSubgraphSchema({ typeDefs: parse(FEDERATION_LINK + printSchemaWithDirectives(base)), resolvers });
+}
+
+/** The SDL committed to schema/ and composed by the company graph. */
+export function printAppSchema(schema: GraphQLSchema): string {
+  return printSubgraphSchema(schema);
+}

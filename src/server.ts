@@ -1,0 +1,184 @@
+import { randomUUID } from "node:crypto";
+import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import type { GraphQLSchema } from "graphql";
+import { createContext, type AppServices, type Context } from "./context";
+import { createFormatError } from "./errors/format-error";
+
+export const GRAPHQL_PATH = "/graphql";
+const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Serves the offline GraphiQL page; see src/landing. */
+export interface LandingHandler {
+  handle(req: IncomingMessage, res: ServerResponse): boolean;
+}
+
+export interface ServerOptions {
+  readonly schema: GraphQLSchema;
+  readonly services: AppServices;
+  readonly introspection: boolean;
+  /** Absent when GraphiQL is off. */
+  readonly landing?: LandingHandler;
+}
+
+export interface AppServer {
+  readonly http: Server;
+  readonly apollo: ApolloServer<Context>;
+  listen(port: number, host?: string): Promise<AddressInfo>;
+  /** Stops accepting, lets in-flight operations finish for up to graceMs, then closes what is left. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/**
+ * Apollo Server behind a plain node:http server (no framework): /graphql, the landing page, /healthz and
+ * /readyz. No listen here, so tests and main.ts share the same construction.
+ */
+export async function createServer(options: ServerOptions): Promise<AppServer> {
+  const { services } = options;
+  const logger = services.logger;
+  const apollo = new ApolloServer<Context>({
+    schema: options.schema,
+    introspection: options.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: createFormatError(logger),
+    status400ForVariableCoercionErrors: true,
+    csrfPrevention: true,
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    logger: {
+      debug: (m: unknown) => logger.debug(String(m)),
+      info: (m: unknown) => logger.info(String(m)),
+      warn: (m: unknown) => logger.warn(String(m)),
+      error: (m: unknown) => logger.error(String(m)),
+    },
+  });
+  await apollo.start();
+
+  let draining = false;
+  let inFlight = 0;
+  let idle: (() => void) | null = null;
+
+  const http = createHttpServer((req, res) => {
+    inFlight++;
+    res.on("close", () => {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    });
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ err }, "request failed");
+      if (!res.headersSent) sendJson(res, 500, { error: "internal server error" });
+      else res.destroy();
+    });
+  });
+  http.keepAliveTimeout = 5_000;
+  http.headersTimeout = 10_000;
+  http.requestTimeout = 60_000;
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
+    if (url.pathname === "/readyz") return sendJson(res, draining ? 503 : 200, readiness(services, draining));
+    if (options.landing?.handle(req, res)) return;
+    if (url.pathname !== GRAPHQL_PATH) return sendJson(res, 404, { error: "not found" });
+    if (draining) res.setHeader("connection", "close");
+
+    const requestId = validRequestId(req.headers["x-request-id"]) ?? randomUUID();
+    res.setHeader("x-request-id", requestId);
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    }
+    let body: unknown;
+    if (req.method === "POST") {
+      const raw = await readBody(req);
+      if (raw === null) return sendJson(res, 413, { errors: [{ message: "Request body too large", extensions: { code: "BAD_REQUEST" } }] });
+      if (/^application\/(graphql-response\+)?json\b/i.test(req.headers["content-type"] ?? "")) {
+        try {
+          body = raw.length === 0 ? undefined : JSON.parse(raw);
+        } catch {
+          return sendJson(res, 400, { errors: [{ message: "The request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+        }
+      }
+    }
+    const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? "GET", headers, search: url.search, body };
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest,
+      context: () => Promise.resolve(createContext(services, requestId)),
+    });
+    for (const [name, value] of response.headers) res.setHeader(name, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === "complete") {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  return {
+    http,
+    apollo,
+    listen: (port, host = "127.0.0.1") =>
+      new Promise<AddressInfo>((resolve, reject) => {
+        http.once("error", reject);
+        http.listen(port, host, () => {
+          http.off("error", reject);
+          resolve(http.address() as AddressInfo);
+        });
+      }),
+    async stop(graceMs = 10_000) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      http.closeIdleConnections();
+      const drained = new Promise<void>((resolve) => {
+        if (inFlight === 0) resolve();
+        else idle = resolve;
+      });
+      const timer = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
+      await Promise.race([drained, timer]);
+      http.closeAllConnections();
+      await closed;
+      await apollo.stop();
+    },
+  };
+}
+
+function readiness(services: AppServices, draining: boolean): object {
+  return {
+    status: draining ? "draining" : "ready",
+    schema: "built",
+    accounts: services.registry.providers.map((p) => {
+      const last = p.lastOutcome();
+      return {
+        provider: p.kind,
+        account: p.account.name,
+        sandbox: p.account.sandbox,
+        lastCall: last ? { at: last.at.toISOString(), ok: last.ok, ...(last.code ? { code: last.code } : {}) } : null,
+      };
+    }),
+  };
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage): Promise<string | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > MAX_BODY_BYTES) return null;
+    chunks.push(buf);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function validRequestId(value: string | string[] | undefined): string | null {
+  const v = Array.isArray(value) ? value[0] : value;
+  return v !== undefined && /^[A-Za-z0-9._-]{1,128}$/.test(v) ? v : null;
+}
