@@ -16,7 +16,8 @@ import { PrefetchTargetType, PrefetchTaskType } from "./prefetch-task.type";
 import { ProviderPrefetchUnion } from "./provider-prefetch.union";
 import { DateTimeScalar } from "./scalars/date-time.scalar";
 
-const unitArg = { defaultValue: DurationUnit.SECONDS, description: "Unit of the result." } as const;
+// nullable with a default, as in the contract: an explicit null also means seconds.
+const unitArg = { nullable: true, defaultValue: DurationUnit.SECONDS, description: "Unit of the result." } as const;
 
 @Resolver(() => PrefetchTaskType)
 export class PrefetchTaskResolver {
@@ -66,10 +67,10 @@ export class PrefetchTaskResolver {
   async queueDuration(
     @Root() task: PrefetchTask,
     @Ctx() ctx: Context,
-    @Arg("unit", () => DurationUnitEnum, unitArg) unit: DurationUnit,
+    @Arg("unit", () => DurationUnitEnum, unitArg) unit: DurationUnit | null,
   ): Promise<number | null> {
     const full = await complete(task, "startedAt", ctx);
-    return durationBetween(full.createdAt, full.startedAt, unit, { stillRunning: false, now: ctx.now });
+    return durationBetween(full.createdAt, full.startedAt, unit ?? DurationUnit.SECONDS, { stillRunning: false, now: ctx.now });
   }
 
   @FieldResolver(() => Number, {
@@ -79,10 +80,10 @@ export class PrefetchTaskResolver {
   async runDuration(
     @Root() task: PrefetchTask,
     @Ctx() ctx: Context,
-    @Arg("unit", () => DurationUnitEnum, unitArg) unit: DurationUnit,
+    @Arg("unit", () => DurationUnitEnum, unitArg) unit: DurationUnit | null,
   ): Promise<number | null> {
     const full = await complete(task, "startedAt", ctx);
-    return durationBetween(full.startedAt, full.finishedAt, unit, { stillRunning: !isFinished(full.status), now: ctx.now });
+    return durationBetween(full.startedAt, full.finishedAt, unit ?? DurationUnit.SECONDS, { stillRunning: !isFinished(full.status), now: ctx.now });
   }
 
   @FieldResolver(() => Number, {
@@ -92,9 +93,9 @@ export class PrefetchTaskResolver {
   totalDuration(
     @Root() task: PrefetchTask,
     @Ctx() ctx: Context,
-    @Arg("unit", () => DurationUnitEnum, unitArg) unit: DurationUnit,
+    @Arg("unit", () => DurationUnitEnum, unitArg) unit: DurationUnit | null,
   ): number | null {
-    return durationBetween(task.createdAt, task.finishedAt, unit, { stillRunning: !isFinished(task.status), now: ctx.now });
+    return durationBetween(task.createdAt, task.finishedAt, unit ?? DurationUnit.SECONDS, { stillRunning: !isFinished(task.status), now: ctx.now });
   }
 }
 

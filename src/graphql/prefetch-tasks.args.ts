@@ -5,6 +5,7 @@ import { PrefetchStatus, ProviderKind } from "./enums";
 import { DateTimeScalar } from "./scalars/date-time.scalar";
 import { SiteForProviderConstraint, TimeWindowConstraint } from "./validators";
 
+export const DEFAULT_FIRST = 20;
 export const MAX_FIRST = 500;
 export const MAX_IDS = 100;
 
@@ -42,12 +43,14 @@ export class PrefetchTasksArgs {
   status?: PrefetchStatus[] | null;
 
   @Field(() => Int, {
-    defaultValue: 20,
+    nullable: true,
+    defaultValue: DEFAULT_FIRST,
     description: `How many tasks, 0..${MAX_FIRST}; served across as many provider pages as needed.`,
   })
+  @IsOptional()
   @Min(0)
   @Max(MAX_FIRST)
-  first!: number;
+  first?: number | null;
 
   @Field(() => String, { nullable: true, description: "endCursor of the previous page of the same query." })
   @IsOptional()

@@ -3,12 +3,11 @@ import { Args, ArgsType, Ctx, Field, ID, Query, Resolver } from "type-graphql";
 import type { Context } from "../context";
 import { decodeGlobalId } from "../domain/global-id";
 import type { PrefetchTask } from "../domain/prefetch-task";
-import { primeCompleteRows } from "../loaders";
 import type { PrefetchConnection } from "../pagination/paging-engine";
 import type { ProviderAccountInfo } from "../providers/provider";
 import { PrefetchConnectionType } from "./prefetch-connection.type";
 import { PrefetchTaskType } from "./prefetch-task.type";
-import { MAX_IDS, PrefetchTaskArgs, PrefetchTasksArgs } from "./prefetch-tasks.args";
+import { DEFAULT_FIRST, MAX_IDS, PrefetchTaskArgs, PrefetchTasksArgs } from "./prefetch-tasks.args";
 import { ProviderAccountType } from "./provider-account.type";
 
 @ArgsType()
@@ -37,18 +36,20 @@ export class PrefetchResolver {
   })
   async prefetchTasks(@Args(() => PrefetchTasksArgs) args: PrefetchTasksArgs, @Ctx() ctx: Context): Promise<PrefetchConnection> {
     const provider = ctx.registry.resolve(args.provider, args.account);
-    return ctx.paging.page(
-      {
-        provider,
-        site: args.site ?? null,
-        startTime: args.startTime ?? null,
-        endTime: args.endTime ?? null,
-        statuses: args.status ?? null,
-        first: args.first,
-        after: args.after ?? null,
-        now: ctx.now,
-      },
-      (rows) => primeCompleteRows(ctx.loaders, rows),
+    return ctx.loaders.listing(provider, (onRows) =>
+      ctx.paging.page(
+        {
+          provider,
+          site: args.site ?? null,
+          startTime: args.startTime ?? null,
+          endTime: args.endTime ?? null,
+          statuses: args.status ?? null,
+          first: args.first ?? DEFAULT_FIRST,
+          after: args.after ?? null,
+          now: ctx.now,
+        },
+        onRows,
+      ),
     );
   }
 

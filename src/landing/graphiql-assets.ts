@@ -33,7 +33,12 @@ interface PackageFile {
  * images as data: URIs, so nothing else is ever fetched.
  */
 const PACKAGE_FILES: readonly PackageFile[] = [
-  { name: "react.production.min.js", packageName: "react", file: "umd/react.production.min.js", contentType: JAVASCRIPT },
+  {
+    name: "react.production.min.js",
+    packageName: "react",
+    file: "umd/react.production.min.js",
+    contentType: JAVASCRIPT,
+  },
   {
     name: "react-dom.production.min.js",
     packageName: "react-dom",

@@ -85,7 +85,8 @@ function quality(ranges: readonly MediaRange[], type: string, subtype: string): 
           : range.type === "*" && range.subtype === "*"
             ? 0
             : -1;
-    if (specificity >= 0 && (best === undefined || specificity > best.specificity)) best = { specificity, q: range.q };
+    if (specificity >= 0 && (best === undefined || specificity > best.specificity))
+      best = { specificity, q: range.q };
   }
   return best?.q ?? 0;
 }
@@ -121,7 +122,10 @@ function escapeHtml(text: string): string {
  * for `JSON.parse` and leaves the parser nothing to find. U+2028/9 are escaped for older JS engines' sake.
  */
 function jsonForScriptElement(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 function assetUrl(assets: ReadonlyMap<string, GraphiqlAsset>, name: string): string {
@@ -139,7 +143,8 @@ function renderPage(options: LandingPageOptions, assets: ReadonlyMap<string, Gra
     title,
   };
   const script = (name: string) => `    <script src="${escapeHtml(assetUrl(assets, name))}"></script>`;
-  const stylesheet = (name: string) => `    <link rel="stylesheet" href="${escapeHtml(assetUrl(assets, name))}" />`;
+  const stylesheet = (name: string) =>
+    `    <link rel="stylesheet" href="${escapeHtml(assetUrl(assets, name))}" />`;
   return [
     "<!doctype html>",
     '<html lang="en">',
@@ -214,7 +219,12 @@ function send(req: IncomingMessage, res: ServerResponse, representation: Represe
   res.end(req.method === "HEAD" ? undefined : representation.body);
 }
 
-function sendStatus(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+function sendStatus(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
   const body = Buffer.from(`${message}\n`, "utf8");
   setHeaders(res, { ...SECURITY_HEADERS, ...headers });
   res.writeHead(status, {
@@ -227,7 +237,9 @@ function sendStatus(res: ServerResponse, status: number, message: string, header
 
 function validate(options: LandingPageOptions): void {
   if (!options.graphqlPath.startsWith("/") || options.graphqlPath.includes("?")) {
-    throw new Error(`GraphiQL landing page: graphqlPath must be an absolute path, got "${options.graphqlPath}".`);
+    throw new Error(
+      `GraphiQL landing page: graphqlPath must be an absolute path, got "${options.graphqlPath}".`,
+    );
   }
   if (options.graphqlPath === GRAPHIQL_PATH || options.graphqlPath.startsWith(`${GRAPHIQL_PATH}/`)) {
     throw new Error(`GraphiQL landing page: graphqlPath must not live under ${GRAPHIQL_PATH}.`);

@@ -1,6 +1,8 @@
+import { encodeGlobalId } from "../domain/global-id";
 import type { PrefetchTask } from "../domain/prefetch-task";
+import type { PrefetchProvider } from "../providers/provider";
 import type { ProviderRegistry } from "../providers/registry";
-import { createTaskLoader, type TaskLoader } from "./task-loader";
+import { accountKey, createTaskLoader, type ListingLedger, type TaskLoader } from "./task-loader";
 
 export type { TaskLoader };
 
@@ -8,13 +10,32 @@ export type { TaskLoader };
 export interface Loaders {
   /** Complete tasks (every field) by identity. */
   readonly task: TaskLoader;
+  /** Runs one list call of this operation, so that by-id loads of the same account can use its rows. */
+  listing<T>(provider: PrefetchProvider, run: (onRows: (rows: readonly PrefetchTask[]) => void) => Promise<T>): Promise<T>;
 }
 
 export function createLoaders(registry: ProviderRegistry): Loaders {
-  return { task: createTaskLoader(registry) };
-}
-
-/** Rows that carry every field are as good as a lookup: later by-id reads of them in the operation cost nothing. */
-export function primeCompleteRows(loaders: Loaders, rows: readonly PrefetchTask[]): void {
-  for (const row of rows) if (row.missing.size === 0) loaders.task.prime(row.ref, row);
+  const ledger: ListingLedger = { seen: new Map(), inFlight: new Map() };
+  const task = createTaskLoader(registry, ledger);
+  // Rows that carry every field are as good as a lookup; rows that lack some (Wangsu) are not.
+  const onRows = (rows: readonly PrefetchTask[]): void => {
+    for (const row of rows) {
+      if (row.missing.size === 0) ledger.seen.set(encodeGlobalId(row.ref), row);
+    }
+  };
+  return {
+    task,
+    async listing(provider, run) {
+      const k = accountKey({ provider: provider.kind, account: provider.account.name });
+      const running = run(onRows);
+      let set = ledger.inFlight.get(k);
+      if (!set) ledger.inFlight.set(k, (set = new Set()));
+      set.add(running);
+      try {
+        return await running;
+      } finally {
+        set.delete(running);
+      }
+    },
+  };
 }

@@ -6,37 +6,60 @@ import type { ProviderRegistry } from "../providers/registry";
 
 export type TaskLoader = DataLoader<TaskRef, PrefetchTask | null, string>;
 
+/** What the operation's list pages have shown so far, shared with the by-id loader. */
+export interface ListingLedger {
+  /** Complete rows seen on list pages, by global id. */
+  readonly seen: Map<string, PrefetchTask>;
+  /** List calls still running, per provider account. */
+  readonly inFlight: Map<string, Set<Promise<unknown>>>;
+}
+
+export function accountKey(ref: Pick<TaskRef, "provider" | "account">): string {
+  return `${ref.provider}\u0000${ref.account}`;
+}
+
 /**
  * Complete tasks by identity, per request. One batch fans out to each (provider, account) once, in parallel;
  * the provider bounds its own concurrency under its rate budget. Keys are global ids, so duplicates in one
- * operation cost one upstream call, and list rows primed by the paging engine cost none.
+ * operation cost one upstream call. Root fields of a query run concurrently, so before asking the provider a
+ * batch waits for the same account's list calls of this operation and takes the rows they showed: a task
+ * already listed in the operation costs no lookup.
  */
-export function createTaskLoader(registry: ProviderRegistry): TaskLoader {
+export function createTaskLoader(registry: ProviderRegistry, ledger: ListingLedger): TaskLoader {
   return new DataLoader<TaskRef, PrefetchTask | null, string>(
     async (refs) => {
       const results = new Array<PrefetchTask | null | Error>(refs.length);
       const groups = new Map<string, number[]>();
       refs.forEach((ref, i) => {
-        const k = `${ref.provider}\u0000${ref.account}`;
+        const k = accountKey(ref);
         const idx = groups.get(k);
         if (idx) idx.push(i);
         else groups.set(k, [i]);
       });
       await Promise.all(
-        [...groups.values()].map(async (indexes) => {
-          const first = refs[indexes[0] as number] as TaskRef;
+        [...groups.entries()].map(async ([k, indexes]) => {
+          const listing = ledger.inFlight.get(k);
+          if (listing && listing.size > 0) await Promise.allSettled([...listing]);
+          const unseen: number[] = [];
+          for (const i of indexes) {
+            const row = ledger.seen.get(encodeGlobalId(refs[i] as TaskRef));
+            if (row) results[i] = row;
+            else unseen.push(i);
+          }
+          if (unseen.length === 0) return;
+          const first = refs[unseen[0] as number] as TaskRef;
           const provider = registry.find(first.provider, first.account);
           if (!provider) {
             const error = new AccountNotConfiguredError(first.provider, first.account, []);
-            for (const i of indexes) results[i] = error;
+            for (const i of unseen) results[i] = error;
             return;
           }
           try {
-            const found = await provider.getTasks(indexes.map((i) => refs[i] as TaskRef));
-            indexes.forEach((i, j) => (results[i] = found[j] ?? null));
+            const found = await provider.getTasks(unseen.map((i) => refs[i] as TaskRef));
+            unseen.forEach((i, j) => (results[i] = found[j] ?? null));
           } catch (err) {
             const error = err instanceof Error ? err : new Error(String(err));
-            for (const i of indexes) results[i] = error;
+            for (const i of unseen) results[i] = error;
           }
         }),
       );

@@ -12,7 +12,12 @@ export interface BceCredentials {
 }
 
 /** Every Baidu SDK signs these (plus all x-bce-* headers) when the caller names none. */
-export const DEFAULT_HEADERS_TO_SIGN: readonly string[] = ["host", "content-length", "content-type", "content-md5"];
+export const DEFAULT_HEADERS_TO_SIGN: readonly string[] = [
+  "host",
+  "content-length",
+  "content-type",
+  "content-md5",
+];
 
 /** The SDKs' DEFAULT_EXPIRE_SECONDS: the request must reach Baidu within this many seconds of its timestamp. */
 export const DEFAULT_EXPIRATION_SECONDS = 1800;

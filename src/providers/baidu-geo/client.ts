@@ -1,6 +1,11 @@
 import { ProviderKind } from "../../domain/provider-kind";
 import { UpstreamError } from "../../errors/app-error";
-import { headerValue, parseRetryAfter, type UpstreamHttp, type UpstreamResponse } from "../../http/upstream-http";
+import {
+  headerValue,
+  parseRetryAfter,
+  type UpstreamHttp,
+  type UpstreamResponse,
+} from "../../http/upstream-http";
 import type { TimeWindow } from "../provider";
 import {
   bceTimestamp,
@@ -135,7 +140,11 @@ export class BaiduGeoClient {
     // 404 included: whether an unknown task id is a 404 or an empty 200 is UNCONFIRMED, and a 404 may as well
     // mean a wrong endpoint, which must not read as "no such task".
     if (status >= 400) return new UpstreamError("UPSTREAM_BAD_REQUEST", message, upstream);
-    return new UpstreamError("UPSTREAM_BAD_RESPONSE", `Baidu GEO answered with unexpected status ${status}.`, upstream);
+    return new UpstreamError(
+      "UPSTREAM_BAD_RESPONSE",
+      `Baidu GEO answered with unexpected status ${status}.`,
+      upstream,
+    );
   }
 
   private upstream(

@@ -41,7 +41,12 @@ export function toPrefetchTask(record: PrefetchStatusDto, context: BaiduGeoMappi
   const startedAt = toDate(record.startedAt, context);
   const finishedAt = toDate(record.finishedAt, context);
   return {
-    ref: { provider: ProviderKind.BAIDU_GEO, account: context.account, taskId: record.id, site: context.site },
+    ref: {
+      provider: ProviderKind.BAIDU_GEO,
+      account: context.account,
+      taskId: record.id,
+      site: context.site,
+    },
     site: context.site,
     name: null, // Baidu tasks have no name
     targets: [{ url, headers: [] }],
@@ -76,10 +81,14 @@ export function toPrefetchTask(record: PrefetchStatusDto, context: BaiduGeoMappi
 export function toListPage(dto: BaiduListDto, context: BaiduGeoMappingContext): ListPage {
   if (dto.isTruncated && (dto.nextMarker === null || dto.nextMarker === "")) {
     // Without a marker the rest of the window is unreachable; stopping here would silently drop rows.
-    throw new UpstreamError("UPSTREAM_BAD_RESPONSE", "Baidu GEO said the page is truncated but sent no nextMarker.", {
-      provider: ProviderKind.BAIDU_GEO,
-      account: context.account,
-    });
+    throw new UpstreamError(
+      "UPSTREAM_BAD_RESPONSE",
+      "Baidu GEO said the page is truncated but sent no nextMarker.",
+      {
+        provider: ProviderKind.BAIDU_GEO,
+        account: context.account,
+      },
+    );
   }
   return {
     tasks: dto.details.map((record) => toPrefetchTask(record, context)),

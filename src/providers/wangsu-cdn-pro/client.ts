@@ -131,11 +131,12 @@ export class WangsuCdnProClient {
     const status = res.statusCode;
     const body = parseErrorBody(res.text);
     const code = body?.code ?? undefined;
+    const requestId = body?.requestId ?? undefined;
     const upstream = {
       ...this.upstream(),
       httpStatus: status,
       ...(code !== undefined && { providerCode: code }),
-      ...(body?.requestId != null && { requestId: body.requestId }),
+      ...(requestId !== undefined && { requestId }),
     };
     // The upstream's own message is logged, not echoed to clients: it is free text we do not control.
     this.options.logger.warn(

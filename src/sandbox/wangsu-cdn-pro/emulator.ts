@@ -128,7 +128,9 @@ function listen(server: Server, port: number, host: string): Promise<AddressInfo
  * loopback port. Order of checks per request: fault, route (404), method (405), API-key auth (401), rate limit
  * (429), parameters (400), then the answer. The create API (POST) is not emulated: the service only reads.
  */
-export async function startWangsuCdnProSandbox(options: WangsuCdnProSandboxOptions): Promise<WangsuCdnProSandbox> {
+export async function startWangsuCdnProSandbox(
+  options: WangsuCdnProSandboxOptions,
+): Promise<WangsuCdnProSandbox> {
   const credentials = validateOptions(options);
   const now = options.now ?? (() => new Date());
   const maxClockSkewSeconds = options.maxClockSkewSeconds ?? 300;
@@ -137,7 +139,10 @@ export async function startWangsuCdnProSandbox(options: WangsuCdnProSandboxOptio
   const closing = new AbortController();
 
   const anchorMs = Math.floor(now().getTime() / 60_000) * 60_000;
-  const tasks: readonly SeededTask[] = seedWangsuTasks({ anchor: new Date(anchorMs), seed: options.seed ?? 1 });
+  const tasks: readonly SeededTask[] = seedWangsuTasks({
+    anchor: new Date(anchorMs),
+    seed: options.seed ?? 1,
+  });
   // Rendered once: what is served and what detail() hands to tests are the same bytes.
   const detailJson = new Map(tasks.map((task) => [task.id, JSON.stringify(toDetailBody(task))]));
 
@@ -191,7 +196,12 @@ export async function startWangsuCdnProSandbox(options: WangsuCdnProSandboxOptio
     if (fault?.kind === "delay" && !(await pause(fault.ms))) return;
     if (fault?.kind === "status") {
       // A client that honours Retry-After should not stall a test for long.
-      sendError(res, fault.status, statusFaultBody(fault.status), fault.status === 429 ? { "Retry-After": "1" } : {});
+      sendError(
+        res,
+        fault.status,
+        statusFaultBody(fault.status),
+        fault.status === 429 ? { "Retry-After": "1" } : {},
+      );
       return;
     }
     if (fault?.kind === "malformed") {
@@ -214,7 +224,11 @@ export async function startWangsuCdnProSandbox(options: WangsuCdnProSandboxOptio
     }
     // X-Time-Zone only changes how zone-less time parameters are read; CDN Pro's are RFC 3339 with Z, so it
     // is ignored here.
-    const auth = verifyApiKeyRequest(req.headers, { credentials, nowMs: now().getTime(), maxClockSkewSeconds });
+    const auth = verifyApiKeyRequest(req.headers, {
+      credentials,
+      nowMs: now().getTime(),
+      maxClockSkewSeconds,
+    });
     if (!auth.ok) {
       sendError(res, 401, auth, { "WWW-Authenticate": 'Basic realm="CDN Pro"' });
       return;
@@ -224,7 +238,10 @@ export async function startWangsuCdnProSandbox(options: WangsuCdnProSandboxOptio
       sendError(
         res,
         429,
-        { code: "TooManyRequests", message: `The rate limit of ${limiter.description} per user was exceeded.` },
+        {
+          code: "TooManyRequests",
+          message: `The rate limit of ${limiter.description} per user was exceeded.`,
+        },
         { "Retry-After": String(decision.retryAfterSeconds) },
       );
       return;

@@ -17,7 +17,10 @@ function validate(fault: WangsuCdnProFault): void {
   if (fault.times !== undefined && (!Number.isInteger(fault.times) || fault.times < 1)) {
     throw new RangeError("fault.times must be a positive integer when given");
   }
-  if (fault.kind === "status" && (!Number.isInteger(fault.status) || fault.status < 400 || fault.status > 599)) {
+  if (
+    fault.kind === "status" &&
+    (!Number.isInteger(fault.status) || fault.status < 400 || fault.status > 599)
+  ) {
     throw new RangeError("fault.status must be an HTTP error status (400-599)");
   }
   if (fault.kind === "delay" && (!Number.isFinite(fault.ms) || fault.ms < 0)) {

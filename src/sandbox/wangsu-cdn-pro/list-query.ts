@@ -21,8 +21,7 @@ export interface ListQuery extends TaskFilter {
 }
 
 export type ListQueryResult =
-  | { readonly ok: true; readonly query: ListQuery }
-  | { readonly ok: false; readonly message: string };
+  { readonly ok: true; readonly query: ListQuery } | { readonly ok: false; readonly message: string };
 
 /** Documented: limit defaults to 100 and may not exceed 200. */
 export const DEFAULT_LIMIT = 100;
@@ -44,7 +43,14 @@ export function parseRfc3339Utc(value: string): number | null {
   // The groups always participate when the pattern matched; the defaults only satisfy the index typing.
   const [, year = "", month = "", day = "", hour = "", minute = "", second = "", fraction = ""] = m;
   const millis = Number(fraction.padEnd(3, "0").slice(0, 3));
-  const ms = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second));
+  const ms = Date.UTC(
+    Number(year),
+    Number(month) - 1,
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second),
+  );
   const parsed = new Date(ms);
   // A round trip rejects values that Date.UTC would silently roll over (month 13, 31 April, 24:00:00).
   if (

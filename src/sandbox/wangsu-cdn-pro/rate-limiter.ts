@@ -6,7 +6,8 @@ export interface RateLimit {
 /** Documented on the detail API: 300 calls per 5 minutes per user. */
 export const DOCUMENTED_RATE_LIMIT: RateLimit = { points: 300, durationSeconds: 300 };
 
-export type RateDecision = { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
+export type RateDecision =
+  { readonly allowed: true } | { readonly allowed: false; readonly retryAfterSeconds: number };
 
 interface BudgetWindow {
   startedMs: number;

@@ -121,7 +121,12 @@ const NAME_TEMPLATES: readonly ((r: Random) => string)[] = [
   () => "首页预热",
 ];
 
-const VIDEO_SLUGS = ["ocean-documentary", "product-keynote", "match-highlights", "cooking-show-s02e04"] as const;
+const VIDEO_SLUGS = [
+  "ocean-documentary",
+  "product-keynote",
+  "match-highlights",
+  "cooking-show-s02e04",
+] as const;
 const PRODUCT_SLUGS = ["red-kettle", "trail-shoes", "desk-lamp", "travel-mug"] as const;
 
 /** Paths per hostname, so URLs look like what each kind of site would prefetch. */
@@ -257,14 +262,21 @@ function recentTiming(r: Random, kind: RecentKind, anchorMs: number, isFirst: bo
     case "inprogress": {
       const ageMs = r.int(5 * 60, 10 * 3600) * SECOND;
       const submissionMs = anchorMs - ageMs;
-      const startMs = r.chance(0.25) ? submissionMs + Math.floor((r.float() * ageMs) / 2 / MINUTE) * MINUTE : undefined;
+      const startMs = r.chance(0.25)
+        ? submissionMs + Math.floor((r.float() * ageMs) / 2 / MINUTE) * MINUTE
+        : undefined;
       const successRate = r.chance(0.5) ? r.int(0, 99) : undefined;
       return { submissionMs, startMs, status: "inprogress", successRate };
     }
     case "finished": {
       const submissionMs = anchorMs - r.int(3600, 24 * 3600 - 1) * SECOND;
       const finishMs = submissionMs + Math.min(makeDuration(r), Math.floor((anchorMs - submissionMs) * 0.9));
-      return { submissionMs, finishMs: ceilTo(finishMs, SECOND), status: "finished", successRate: makeFinishedRate(r) };
+      return {
+        submissionMs,
+        finishMs: ceilTo(finishMs, SECOND),
+        status: "finished",
+        successRate: makeFinishedRate(r),
+      };
     }
   }
 }
@@ -298,7 +310,10 @@ export function seedWangsuTasks(options: SeedOptions): SeededTask[] {
   const tasks = timings.map((timing): SeededTask => {
     let id: string;
     do {
-      id = Math.floor(timing.submissionMs / SECOND).toString(16).padStart(8, "0") + r.hex(16);
+      id =
+        Math.floor(timing.submissionMs / SECOND)
+          .toString(16)
+          .padStart(8, "0") + r.hex(16);
     } while (ids.has(id));
     ids.add(id);
     const fileList = makeFileList(r);
@@ -338,7 +353,9 @@ export function toDetailBody(task: SeededTask): WangsuDetailBody {
   return {
     ...(task.name === undefined ? {} : { name: task.name }),
     fileList: task.fileList.map((file) =>
-      file.headers === undefined ? { url: file.url } : { url: file.url, headers: file.headers.map((h) => ({ ...h })) },
+      file.headers === undefined
+        ? { url: file.url }
+        : { url: file.url, headers: file.headers.map((h) => ({ ...h })) },
     ),
     regions: [...task.regions],
     ...(task.startMs === undefined ? {} : { startTime: formatRfc3339(task.startMs) }),

@@ -43,7 +43,9 @@ describe("bce-auth-v1 signing", () => {
       timestamp,
       headersToSign: ["host"],
     });
-    expect(authorization).toMatch(/\/host;x-bce-meta-key1\/80c9672aca2ea9af4bb40b9a8ff458d72df94e97d550840727f3a929af271d25$/);
+    expect(authorization).toMatch(
+      /\/host;x-bce-meta-key1\/80c9672aca2ea9af4bb40b9a8ff458d72df94e97d550840727f3a929af271d25$/,
+    );
   });
 
   it("reproduces bce-sdk-js vector 2 with the SDK's default headers to sign and no Host", () => {
@@ -99,7 +101,11 @@ describe("bce-auth-v1 signing", () => {
 
   it("encodes times in the canonical query", () => {
     expect(
-      canonicalQueryString({ site: "test.com", startTime: "2024-01-01T00:00:00Z", endTime: "2024-01-02T00:00:00Z" }),
+      canonicalQueryString({
+        site: "test.com",
+        startTime: "2024-01-01T00:00:00Z",
+        endTime: "2024-01-02T00:00:00Z",
+      }),
     ).toBe("endTime=2024-01-02T00%3A00%3A00Z&site=test.com&startTime=2024-01-01T00%3A00%3A00Z");
   });
 

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { MockAgent, type Interceptable } from "undici";
 import type { MockInterceptor } from "undici/types/mock-interceptor";
-import { AppError, UpstreamError } from "../../../../src/errors/app-error";
+import { type AppError, UpstreamError } from "../../../../src/errors/app-error";
 import { DEFAULT_TIMEOUTS } from "../../../../src/http/dispatcher";
 import { UNLIMITED_BUDGET } from "../../../../src/http/rate-budget";
 import type { RetryPolicy } from "../../../../src/http/upstream-http";
@@ -18,7 +18,12 @@ const credentials = Object.assign(new BaiduGeoCredentials(), {
   secretAccessKey: "sk-test-secret-0001",
 });
 const window = { start: new Date("2025-11-10T02:00:00Z"), end: new Date("2025-11-11T02:00:00Z") };
-const tinyRetry: RetryPolicy = { attempts: 3, baseDelayMs: 1, maxDelayMs: 2, retryStatuses: new Set([500, 502, 503]) };
+const tinyRetry: RetryPolicy = {
+  attempts: 3,
+  baseDelayMs: 1,
+  maxDelayMs: 2,
+  retryStatuses: new Set([500, 502, 503]),
+};
 const json = { headers: { "content-type": "application/json; charset=utf-8" } };
 
 interface SeenRequest {
@@ -41,7 +46,12 @@ function headersOf(opts: MockInterceptor.MockResponseCallbackOptions): Record<st
 
 function seen(opts: MockInterceptor.MockResponseCallbackOptions): SeenRequest {
   const url = new URL(opts.path, ORIGIN);
-  return { path: url.pathname, rawQuery: url.search.slice(1), query: Object.fromEntries(url.searchParams), headers: headersOf(opts) };
+  return {
+    path: url.pathname,
+    rawQuery: url.search.slice(1),
+    query: Object.fromEntries(url.searchParams),
+    headers: headersOf(opts),
+  };
 }
 
 let agent: MockAgent;
@@ -203,7 +213,11 @@ describe("Baidu GEO client: upstream failures", () => {
   it("reports 403 SignatureDoesNotMatch as UPSTREAM_AUTH_FAILED with Baidu's code and request id", async () => {
     answer(() => ({
       status: 403,
-      body: { code: "SignatureDoesNotMatch", message: "The request signature does not match.", requestId: "req-403" },
+      body: {
+        code: "SignatureDoesNotMatch",
+        message: "The request signature does not match.",
+        requestId: "req-403",
+      },
     }));
     const error = await rejection(provider().listPage({ site: "test.com", window }, null));
     expect(error.code).toBe("UPSTREAM_AUTH_FAILED");
@@ -214,7 +228,9 @@ describe("Baidu GEO client: upstream failures", () => {
       upstreamCode: "SignatureDoesNotMatch",
       upstreamRequestId: "req-403",
     });
-    expect(error.message).toBe("Baidu GEO answered 403 SignatureDoesNotMatch: The request signature does not match.");
+    expect(error.message).toBe(
+      "Baidu GEO answered 403 SignatureDoesNotMatch: The request signature does not match.",
+    );
   });
 
   it("never quotes the credentials or the Authorization header in an error", async () => {
@@ -237,7 +253,10 @@ describe("Baidu GEO client: upstream failures", () => {
   });
 
   it("reports another 4xx as UPSTREAM_BAD_REQUEST", async () => {
-    answer(() => ({ status: 400, body: { code: "InvalidURI", message: "bad time range", requestId: "r-400" } }));
+    answer(() => ({
+      status: 400,
+      body: { code: "InvalidURI", message: "bad time range", requestId: "r-400" },
+    }));
     const error = await rejection(provider().listPage({ site: "test.com", window }, null));
     expect(error.code).toBe("UPSTREAM_BAD_REQUEST");
     expect(error.extensions).toMatchObject({ upstreamStatus: 400, upstreamCode: "InvalidURI" });
@@ -260,7 +279,11 @@ describe("Baidu GEO client: upstream failures", () => {
   });
 
   it("falls back to the status and the x-bce-request-id header when the error body is not JSON", async () => {
-    answer(() => ({ status: 502, body: "<html>Bad Gateway</html>", headers: { "x-bce-request-id": "hdr-1" } }));
+    answer(() => ({
+      status: 502,
+      body: "<html>Bad Gateway</html>",
+      headers: { "x-bce-request-id": "hdr-1" },
+    }));
     const error = await rejection(provider().listPage({ site: "test.com", window }, null));
     expect(error.code).toBe("UPSTREAM_UNAVAILABLE");
     expect(error.message).toBe("Baidu GEO answered 502");
@@ -308,7 +331,8 @@ describe("Baidu GEO client: lookups by id", () => {
   it("answers in the order asked, with null for an unknown id and an error for a failed lookup", async () => {
     answer((req) => {
       const id = req.query.id ?? "";
-      if (id === "denied") return { status: 403, body: { code: "AccessDenied", message: "no", requestId: "r" } };
+      if (id === "denied")
+        return { status: 403, body: { code: "AccessDenied", message: "no", requestId: "r" } };
       if (id === "unknown") return { status: 200, body: page([]) };
       return { status: 200, body: page([bareRecord({ id, task: { url: `https://a.example.com/${id}` } })]) };
     });
@@ -358,7 +382,9 @@ describe("Baidu GEO client: the doc's own page", () => {
   it("lists the documented failed record", async () => {
     answer(() => ({ status: 200, body: DOC_EXAMPLE_SINGLE_PAGE }));
     const { tasks, nextPageToken } = await provider().listPage({ site: "test.com", window }, null);
-    expect(tasks.map((t) => [t.status, t.failureReason, t.finishedAt])).toEqual([["FAILED", "Other Error", null]]);
+    expect(tasks.map((t) => [t.status, t.failureReason, t.finishedAt])).toEqual([
+      ["FAILED", "Other Error", null],
+    ]);
     expect(nextPageToken).toBeNull();
   });
 });

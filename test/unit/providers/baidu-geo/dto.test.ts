@@ -1,11 +1,17 @@
-import { AppError, UpstreamError } from "../../../../src/errors/app-error";
+import { type AppError, UpstreamError } from "../../../../src/errors/app-error";
 import {
   parseBaiduTimestamp,
   parseErrorBody,
   parseListResponse,
   parsePrefetchStatus,
 } from "../../../../src/providers/baidu-geo/dto";
-import { arrayTaskRecord, bareRecord, DOC_EXAMPLE_SINGLE_PAGE, DOC_EXAMPLE_TRUNCATED, page } from "./fixtures";
+import {
+  arrayTaskRecord,
+  bareRecord,
+  DOC_EXAMPLE_SINGLE_PAGE,
+  DOC_EXAMPLE_TRUNCATED,
+  page,
+} from "./fixtures";
 
 function badResponse(fn: () => unknown): UpstreamError {
   try {
@@ -48,12 +54,20 @@ describe("Baidu GEO response narrowing", () => {
   });
 
   it("keeps a one-element task list as a list", () => {
-    expect(parsePrefetchStatus(arrayTaskRecord(), "main").task).toEqual([{ url: "https://a.example.com/app.js" }]);
+    expect(parsePrefetchStatus(arrayTaskRecord(), "main").task).toEqual([
+      { url: "https://a.example.com/app.js" },
+    ]);
   });
 
   it("turns absent and null optional fields into null", () => {
     const record = parsePrefetchStatus(bareRecord({ reason: null }), "main");
-    expect(record).toMatchObject({ startedAt: null, finishedAt: null, operator: null, progress: null, reason: null });
+    expect(record).toMatchObject({
+      startedAt: null,
+      finishedAt: null,
+      operator: null,
+      progress: null,
+      reason: null,
+    });
   });
 
   it("ignores fields it does not know", () => {
@@ -102,7 +116,9 @@ describe("Baidu GEO response narrowing", () => {
   });
 
   it("names the offending field and the account in the error", () => {
-    const error = badResponse(() => parseListResponse(page([bareRecord(), bareRecord({ status: "done" })]), "acct"));
+    const error = badResponse(() =>
+      parseListResponse(page([bareRecord(), bareRecord({ status: "done" })]), "acct"),
+    );
     expect(error.message).toContain("details[1].status");
     expect(error.message).toContain('"done"');
     expect(error.extensions).toEqual({ provider: "BAIDU_GEO", account: "acct" });
@@ -116,12 +132,24 @@ describe("Baidu GEO response narrowing", () => {
 
   it("reads the code, message and request id of an error body", () => {
     const body = '{"code":"SignatureDoesNotMatch","message":"bad sig","requestId":"r-1"}';
-    expect(parseErrorBody(body)).toEqual({ code: "SignatureDoesNotMatch", message: "bad sig", requestId: "r-1" });
+    expect(parseErrorBody(body)).toEqual({
+      code: "SignatureDoesNotMatch",
+      message: "bad sig",
+      requestId: "r-1",
+    });
   });
 
   it("answers nulls for an error body that is not JSON or lacks fields", () => {
-    expect(parseErrorBody("<html>Bad Gateway</html>")).toEqual({ code: null, message: null, requestId: null });
-    expect(parseErrorBody('{"code":"InternalError"}')).toEqual({ code: "InternalError", message: null, requestId: null });
+    expect(parseErrorBody("<html>Bad Gateway</html>")).toEqual({
+      code: null,
+      message: null,
+      requestId: null,
+    });
+    expect(parseErrorBody('{"code":"InternalError"}')).toEqual({
+      code: "InternalError",
+      message: null,
+      requestId: null,
+    });
     expect(parseErrorBody('["x"]')).toEqual({ code: null, message: null, requestId: null });
   });
 });

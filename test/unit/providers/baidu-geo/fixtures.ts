@@ -69,6 +69,9 @@ export function bareRecord(overrides: Record<string, unknown> = {}): Record<stri
   };
 }
 
-export function page(details: readonly unknown[], extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function page(
+  details: readonly unknown[],
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
   return { details, isTruncated: false, ...extra };
 }

@@ -3,7 +3,13 @@ import { NOTHING_MISSING } from "../../../../src/domain/prefetch-task";
 import type { ListPage } from "../../../../src/providers/provider";
 import { parseListResponse } from "../../../../src/providers/baidu-geo/dto";
 import { pickRecord, toListPage } from "../../../../src/providers/baidu-geo/mapper";
-import { arrayTaskRecord, bareRecord, DOC_EXAMPLE_SINGLE_PAGE, DOC_EXAMPLE_TRUNCATED, page } from "./fixtures";
+import {
+  arrayTaskRecord,
+  bareRecord,
+  DOC_EXAMPLE_SINGLE_PAGE,
+  DOC_EXAMPLE_TRUNCATED,
+  page,
+} from "./fixtures";
 
 const context = { account: "main", site: "test.com" };
 
@@ -118,7 +124,9 @@ describe("Baidu GEO mapping", () => {
 
   it("rejects a truncated page that carries no marker, rather than silently ending the window", () => {
     expect(codeOf(() => mapBody(page([], { isTruncated: true })))).toBe("UPSTREAM_BAD_RESPONSE");
-    expect(codeOf(() => mapBody(page([], { isTruncated: true, nextMarker: "" })))).toBe("UPSTREAM_BAD_RESPONSE");
+    expect(codeOf(() => mapBody(page([], { isTruncated: true, nextMarker: "" })))).toBe(
+      "UPSTREAM_BAD_RESPONSE",
+    );
   });
 
   it("ends the window on a page that is not truncated, even if a marker came along", () => {

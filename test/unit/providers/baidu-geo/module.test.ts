@@ -36,7 +36,11 @@ describe("Baidu GEO provider module", () => {
   it("rejects a missing, empty or non-string key", () => {
     const errors = validateSync(credentials({ accessKeyId: "", secretAccessKey: 42 }));
     expect(errors.map((e) => e.property).sort()).toEqual(["accessKeyId", "secretAccessKey"]);
-    expect(validateSync(credentials({})).map((e) => e.property).sort()).toEqual(["accessKeyId", "secretAccessKey"]);
+    expect(
+      validateSync(credentials({}))
+        .map((e) => e.property)
+        .sort(),
+    ).toEqual(["accessKeyId", "secretAccessKey"]);
   });
 
   it("creates a provider on the dispatcher of the endpoint's origin", async () => {

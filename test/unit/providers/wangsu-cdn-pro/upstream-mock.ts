@@ -1,5 +1,5 @@
 import { createHmac } from "node:crypto";
-import { MockAgent, type MockInterceptor } from "undici";
+import { MockAgent } from "undici";
 import pino from "pino";
 import { UNLIMITED_BUDGET } from "../../../../src/http/rate-budget";
 import { UpstreamHttp, type RetryPolicy } from "../../../../src/http/upstream-http";
@@ -43,7 +43,7 @@ export class UpstreamMock {
     this.agent
       .get(ORIGIN)
       .intercept({ path: match, method: "GET" })
-      .reply((opts: MockInterceptor.MockResponseCallbackOptions) => {
+      .reply((opts) => {
         const req = { path: opts.path, headers: { ...(opts.headers as Record<string, string>) } };
         this.seen.push(req);
         const r = typeof reply === "function" ? reply(req) : reply;

@@ -62,9 +62,9 @@ describe("the Baidu GEO seed data", () => {
 
   it("spans about 60 days up to the anchor, in whole seconds", () => {
     const www = data.bySite.get("www.example.com") ?? [];
-    expect(all.every((r) => r.createdAtMs <= ANCHOR.getTime() && r.createdAtMs > ANCHOR.getTime() - 60 * DAY)).toBe(
-      true,
-    );
+    expect(
+      all.every((r) => r.createdAtMs <= ANCHOR.getTime() && r.createdAtMs > ANCHOR.getTime() - 60 * DAY),
+    ).toBe(true);
     expect(all.every((r) => r.createdAtMs % 1000 === 0 && ms(r.json.createdAt) === r.createdAtMs)).toBe(true);
     expect(ANCHOR.getTime() - (www[0]?.createdAtMs ?? 0)).toBeGreaterThan(45 * DAY);
   });
@@ -92,18 +92,28 @@ describe("the Baidu GEO seed data", () => {
 
   it("keeps progress, times and reasons coherent with the status", () => {
     const expectations: Record<BaiduPrefetchStatus, (r: SeedRecord) => boolean> = {
-      waiting: (r) => r.json.progress === 0 && r.json.startedAt === undefined && r.json.finishedAt === undefined,
+      waiting: (r) =>
+        r.json.progress === 0 && r.json.startedAt === undefined && r.json.finishedAt === undefined,
       "in-progress": (r) =>
-        r.json.progress > 0 && r.json.progress < 100 && r.json.startedAt !== undefined && r.json.finishedAt === undefined,
-      completed: (r) => r.json.progress === 100 && r.json.startedAt !== undefined && r.json.reason === undefined,
+        r.json.progress > 0 &&
+        r.json.progress < 100 &&
+        r.json.startedAt !== undefined &&
+        r.json.finishedAt === undefined,
+      completed: (r) =>
+        r.json.progress === 100 && r.json.startedAt !== undefined && r.json.reason === undefined,
       failed: (r) =>
-        r.json.progress >= 0 && r.json.progress <= 100 && r.json.startedAt !== undefined && r.json.reason !== undefined,
+        r.json.progress >= 0 &&
+        r.json.progress <= 100 &&
+        r.json.startedAt !== undefined &&
+        r.json.reason !== undefined,
     };
     expect(all.filter((r) => !expectations[r.json.status](r))).toEqual([]);
     for (const r of all) {
       if (r.json.startedAt !== undefined) expect(ms(r.json.startedAt)).toBeGreaterThanOrEqual(r.createdAtMs);
-      if (r.json.finishedAt !== undefined) expect(ms(r.json.finishedAt)).toBeGreaterThanOrEqual(ms(r.json.startedAt));
-      if (r.json.finishedAt !== undefined) expect(ms(r.json.finishedAt)).toBeLessThanOrEqual(ANCHOR.getTime());
+      if (r.json.finishedAt !== undefined)
+        expect(ms(r.json.finishedAt)).toBeGreaterThanOrEqual(ms(r.json.startedAt));
+      if (r.json.finishedAt !== undefined)
+        expect(ms(r.json.finishedAt)).toBeLessThanOrEqual(ANCHOR.getTime());
     }
   });
 
@@ -129,13 +139,15 @@ describe("the Baidu GEO seed data", () => {
 
   it("puts URLs of the record's own site in task", () => {
     for (const r of all) {
-      const task = Array.isArray(r.json.task) ? r.json.task[0] : r.json.task;
-      expect(new URL(task?.url ?? "").host).toBe(r.site);
+      const task = "url" in r.json.task ? r.json.task : r.json.task[0];
+      expect(new URL(task.url).host).toBe(r.site);
     }
   });
 
   it("serialises keys in Baidu's order", () => {
-    const record = all.find((r) => r.json.status === "failed" && r.json.finishedAt !== undefined && r.json.operator);
+    const record = all.find(
+      (r) => r.json.status === "failed" && r.json.finishedAt !== undefined && r.json.operator,
+    );
     expect(Object.keys(record?.json ?? {})).toEqual([
       "task",
       "createdAt",

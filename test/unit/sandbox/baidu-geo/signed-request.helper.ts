@@ -19,7 +19,8 @@ export interface TestCredentials {
 export interface SignedGetOptions {
   readonly baseUrl: string;
   readonly path?: string;
-  readonly query?: Readonly<Record<string, string | undefined>>;
+  /** A record, or pairs when a test needs a parameter twice; undefined values are left out. */
+  readonly query?: Readonly<Record<string, string | undefined>> | ReadonlyArray<readonly [string, string]>;
   readonly credentials: TestCredentials;
   /** The auth-string timestamp (and x-bce-date). */
   readonly at: Date;
@@ -40,9 +41,8 @@ export function signedGet(options: SignedGetOptions): SignedGet {
   const path = options.path ?? "/v2/geo/cache/prefetch";
   const timestamp = formatBceTimestamp(options.at);
   const expiration = options.expirationSeconds ?? 1800;
-  const params = Object.entries(options.query ?? {}).filter(
-    (entry): entry is [string, string] => entry[1] !== undefined,
-  );
+  const entries = Array.isArray(options.query) ? options.query : Object.entries(options.query ?? {});
+  const params = entries.filter((entry): entry is [string, string] => entry[1] !== undefined);
   const headers: Record<string, string> = { "x-bce-date": timestamp, ...options.headers };
   // undici sends Host as the origin's host:port; sign exactly that.
   const withHost = { ...headers, host: new URL(options.baseUrl).host };

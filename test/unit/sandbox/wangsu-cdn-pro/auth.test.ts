@@ -91,8 +91,14 @@ describe("verifyApiKeyRequest", () => {
   });
 
   it("answers an unknown user exactly as it answers a wrong password", () => {
-    const unknown = verify({ authorization: basicAuthorization("nobody", VECTOR.apiKey, VECTOR.date), date: VECTOR.date });
-    const wrong = verify({ authorization: basicAuthorization(VECTOR.username, "wrong", VECTOR.date), date: VECTOR.date });
+    const unknown = verify({
+      authorization: basicAuthorization("nobody", VECTOR.apiKey, VECTOR.date),
+      date: VECTOR.date,
+    });
+    const wrong = verify({
+      authorization: basicAuthorization(VECTOR.username, "wrong", VECTOR.date),
+      date: VECTOR.date,
+    });
     expect(unknown).toEqual(wrong);
     expect(wrong).toMatchObject({ ok: false, code: "AuthenticationFailed" });
   });
@@ -101,9 +107,15 @@ describe("verifyApiKeyRequest", () => {
     ["no Authorization header", {}],
     ["a Bearer token", { authorization: "Bearer abc" }],
     ["credentials that are not base64", { authorization: "Basic not*base64" }],
-    ["credentials without a colon", { authorization: `Basic ${Buffer.from("justauser").toString("base64")}` }],
+    [
+      "credentials without a colon",
+      { authorization: `Basic ${Buffer.from("justauser").toString("base64")}` },
+    ],
   ])("rejects %s as AuthenticationFailed", (_label, headers: Record<string, string>) => {
-    expect(verify({ ...headers, date: VECTOR.date })).toMatchObject({ ok: false, code: "AuthenticationFailed" });
+    expect(verify({ ...headers, date: VECTOR.date })).toMatchObject({
+      ok: false,
+      code: "AuthenticationFailed",
+    });
   });
 
   it("rejects a request without any date as InvalidDate", () => {

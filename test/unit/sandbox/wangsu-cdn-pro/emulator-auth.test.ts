@@ -80,7 +80,11 @@ describe("the Wangsu CDN Pro emulator's authentication", () => {
   });
 
   it("honours a custom clock-skew tolerance", async () => {
-    const strict = await startWangsuCdnProSandbox({ credentials: [USER], now: () => NOW, maxClockSkewSeconds: 10 });
+    const strict = await startWangsuCdnProSandbox({
+      credentials: [USER],
+      now: () => NOW,
+      maxClockSkewSeconds: 10,
+    });
     try {
       const res = await call(strict, "/cdn/prefetches", { date: new Date(NOW.getTime() + 11_000) });
       expect(res.json()).toMatchObject({ code: "RequestTimeTooSkewed" });

@@ -45,7 +45,9 @@ describe("GET /cdn/prefetches/{id} on the Wangsu CDN Pro emulator", () => {
   it("serves the documented detail fields", async () => {
     const body = (await call(sandbox, `/cdn/prefetches/${ids[0]!}`)).json();
     expect(body).toMatchObject({
-      fileList: expect.arrayContaining([expect.objectContaining({ url: expect.stringMatching(/^https?:\/\//) })]),
+      fileList: expect.arrayContaining([
+        expect.objectContaining({ url: expect.stringMatching(/^https?:\/\//) }),
+      ]),
       regions: expect.any(Array),
     });
     const metadata = (body.metadata ?? body.metaData) as Record<string, unknown>;

@@ -103,15 +103,35 @@ describe("compareTasks", () => {
   const d = task("d", 2_000, 3_000);
 
   it("orders by submission time, newest first, ties by id in the same direction", () => {
-    expect([a, b, c, d].sort(compareTasks("submissionTime", "desc")).map((t) => t.id)).toEqual(["d", "c", "b", "a"]);
+    expect([a, b, c, d].sort(compareTasks("submissionTime", "desc")).map((t) => t.id)).toEqual([
+      "d",
+      "c",
+      "b",
+      "a",
+    ]);
   });
 
   it("reverses that order for ascending", () => {
-    expect([d, c, b, a].sort(compareTasks("submissionTime", "asc")).map((t) => t.id)).toEqual(["a", "b", "c", "d"]);
+    expect([d, c, b, a].sort(compareTasks("submissionTime", "asc")).map((t) => t.id)).toEqual([
+      "a",
+      "b",
+      "c",
+      "d",
+    ]);
   });
 
   it("puts tasks without a finish time last in either direction when sorting by finish time", () => {
-    expect([c, a, b, d].sort(compareTasks("finishTime", "asc")).map((t) => t.id)).toEqual(["b", "d", "a", "c"]);
-    expect([c, b, d, a].sort(compareTasks("finishTime", "desc")).map((t) => t.id)).toEqual(["a", "d", "b", "c"]);
+    expect([c, a, b, d].sort(compareTasks("finishTime", "asc")).map((t) => t.id)).toEqual([
+      "b",
+      "d",
+      "a",
+      "c",
+    ]);
+    expect([c, b, d, a].sort(compareTasks("finishTime", "desc")).map((t) => t.id)).toEqual([
+      "a",
+      "d",
+      "b",
+      "c",
+    ]);
   });
 });

@@ -61,7 +61,10 @@ export async function call(
 }
 
 /** `?startdate=…&enddate=…` plus extra parameters, dates in the documented whole-second form. */
-export function listPath(window: { start: Date; end: Date }, extra: Record<string, string | number> = {}): string {
+export function listPath(
+  window: { start: Date; end: Date },
+  extra: Record<string, string | number> = {},
+): string {
   const params = new URLSearchParams({
     startdate: window.start.toISOString().replace(/\.\d{3}Z$/, "Z"),
     enddate: window.end.toISOString().replace(/\.\d{3}Z$/, "Z"),
