@@ -7,6 +7,9 @@ export function createLogger(level: string): Logger {
   return pino({
     level,
     base: { service: "prefetch-graph" },
-    redact: { paths: ["*.authorization", "*.headers.authorization", "*.secret*", "*.apiKey"], censor: "[redacted]" },
+    redact: {
+      paths: ["*.authorization", "*.headers.authorization", "*.secret*", "*.apiKey"],
+      censor: "[redacted]",
+    },
   });
 }

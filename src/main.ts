@@ -3,7 +3,7 @@ import { createApp } from "./app";
 import { loadConfig } from "./config/load-config";
 import { ConfigError } from "./config/config-error";
 import { sandboxApplies } from "./config/config";
-import { createLandingPage } from "./landing";
+import { createLandingPage } from "./landing/landing-page";
 import { EXAMPLE_OPERATION } from "./landing/example-operation";
 import { createLogger } from "./logger";
 import { GRAPHQL_PATH } from "./server";
@@ -22,17 +22,30 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   if (config.cursorSecretGenerated) {
-    logger.warn("PREFETCH_GRAPH_CURSOR_SECRET is not set: cursors are signed with a random per-process key and die with the process (and differ between replicas)");
+    logger.warn(
+      "PREFETCH_GRAPH_CURSOR_SECRET is not set: cursors are signed with a random per-process key and die with the process (and differ between replicas)",
+    );
   }
   const app = await createApp(config, {
     logger,
-    landing: () => createLandingPage({ graphqlPath: GRAPHQL_PATH, defaultQuery: EXAMPLE_OPERATION, title: "prefetch-graph" }),
+    landing: () =>
+      createLandingPage({
+        graphqlPath: GRAPHQL_PATH,
+        defaultQuery: EXAMPLE_OPERATION,
+        title: "prefetch-graph",
+      }),
   });
   const address = await app.server.listen(config.port, config.host);
   const base = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${address.port}`;
   if (sandboxApplies(config)) {
     logger.info(
-      { accounts: app.sandbox?.accounts.map((a) => ({ provider: a.provider, name: a.name, endpoint: a.endpoint })) },
+      {
+        accounts: app.sandbox?.accounts.map((a) => ({
+          provider: a.provider,
+          name: a.name,
+          endpoint: a.endpoint,
+        })),
+      },
       config.accounts.length === 0
         ? "no provider credentials configured: serving the built-in sandbox providers"
         : "PREFETCH_GRAPH_SANDBOX=on: serving the built-in sandbox providers beside the configured accounts",
@@ -64,6 +77,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`prefetch-graph failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    `prefetch-graph failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 });

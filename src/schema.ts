@@ -36,8 +36,11 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
       const ref = typeof reference.id === "string" ? decodeGlobalId(reference.id) : null;
       return ref ? ctx.loaders.task.load(ref) : null;
     },
-  } as GraphQLResolverMap<unknown>[string];
-  return buildSubgraphSchema({ typeDefs: parse(FEDERATION_LINK + printSchemaWithDirectives(base)), resolvers });
+  };
+  return buildSubgraphSchema({
+    typeDefs: parse(FEDERATION_LINK + printSchemaWithDirectives(base)),
+    resolvers,
+  });
 }
 
 /** The SDL committed to schema/ and composed by the company graph. */

@@ -1,5 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -92,16 +97,26 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     let body: unknown;
     if (req.method === "POST") {
       const raw = await readBody(req);
-      if (raw === null) return sendJson(res, 413, { errors: [{ message: "Request body too large", extensions: { code: "BAD_REQUEST" } }] });
+      if (raw === null)
+        return sendJson(res, 413, {
+          errors: [{ message: "Request body too large", extensions: { code: "BAD_REQUEST" } }],
+        });
       if (/^application\/(graphql-response\+)?json\b/i.test(req.headers["content-type"] ?? "")) {
         try {
           body = raw.length === 0 ? undefined : JSON.parse(raw);
         } catch {
-          return sendJson(res, 400, { errors: [{ message: "The request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }] });
+          return sendJson(res, 400, {
+            errors: [{ message: "The request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }],
+          });
         }
       }
     }
-    const httpGraphQLRequest: HTTPGraphQLRequest = { method: req.method ?? "GET", headers, search: url.search, body };
+    const httpGraphQLRequest: HTTPGraphQLRequest = {
+      method: req.method ?? "GET",
+      headers,
+      search: url.search,
+      body,
+    };
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest,
       context: () => Promise.resolve(createContext(services, requestId)),
@@ -154,7 +169,9 @@ function readiness(services: AppServices, draining: boolean): object {
         provider: p.kind,
         account: p.account.name,
         sandbox: p.account.sandbox,
-        lastCall: last ? { at: last.at.toISOString(), ok: last.ok, ...(last.code ? { code: last.code } : {}) } : null,
+        lastCall: last
+          ? { at: last.at.toISOString(), ok: last.ok, ...(last.code ? { code: last.code } : {}) }
+          : null,
       };
     }),
   };
@@ -162,7 +179,11 @@ function readiness(services: AppServices, draining: boolean): object {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(text),
+    "cache-control": "no-store",
+  });
   res.end(text);
 }
 

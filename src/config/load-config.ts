@@ -1,6 +1,17 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { IsIn, IsInt, IsObject, IsOptional, IsString, Matches, Max, Min, validateSync, type ValidationError } from "class-validator";
+import {
+  IsIn,
+  IsInt,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  validateSync,
+  type ValidationError,
+} from "class-validator";
 import { PROVIDER_KINDS, type ProviderKind } from "../domain/provider-kind";
 import { DEFAULT_TIMEOUTS } from "../http/dispatcher";
 import { PROVIDER_MODULES, providerModule } from "../providers/modules";
@@ -16,7 +27,8 @@ class RateLimitEntry {
 }
 
 class AccountEntry {
-  @IsString() @Matches(ACCOUNT_NAME_PATTERN, { message: "name must be 1-63 letters, digits, '.', '_' or '-'" })
+  @IsString()
+  @Matches(ACCOUNT_NAME_PATTERN, { message: "name must be 1-63 letters, digits, '.', '_' or '-'" })
   name!: string;
   @IsIn(PROVIDER_KINDS) provider!: string;
   @IsOptional() @IsString() endpoint?: string;
@@ -39,9 +51,27 @@ export function loadConfig(env: Env = process.env): Config {
 
   const port = intVar(str("PORT"), "PORT", 4000, 0, 65535, problems);
   const production = str("NODE_ENV") === "production";
-  const sandbox = enumVar<SandboxMode>(str("PREFETCH_GRAPH_SANDBOX"), "PREFETCH_GRAPH_SANDBOX", ["auto", "on", "off"], "auto", problems);
-  const graphiqlMode = enumVar(str("PREFETCH_GRAPH_GRAPHIQL"), "PREFETCH_GRAPH_GRAPHIQL", ["on", "off"], production ? "off" : "on", problems);
-  const logLevel = enumVar(str("LOG_LEVEL"), "LOG_LEVEL", ["fatal", "error", "warn", "info", "debug", "trace", "silent"], "info", problems);
+  const sandbox = enumVar<SandboxMode>(
+    str("PREFETCH_GRAPH_SANDBOX"),
+    "PREFETCH_GRAPH_SANDBOX",
+    ["auto", "on", "off"],
+    "auto",
+    problems,
+  );
+  const graphiqlMode = enumVar(
+    str("PREFETCH_GRAPH_GRAPHIQL"),
+    "PREFETCH_GRAPH_GRAPHIQL",
+    ["on", "off"],
+    production ? "off" : "on",
+    problems,
+  );
+  const logLevel = enumVar(
+    str("LOG_LEVEL"),
+    "LOG_LEVEL",
+    ["fatal", "error", "warn", "info", "debug", "trace", "silent"],
+    "info",
+    problems,
+  );
 
   let cursorSecret: Buffer;
   const secret = str("PREFETCH_GRAPH_CURSOR_SECRET");
@@ -51,14 +81,35 @@ export function loadConfig(env: Env = process.env): Config {
   if (secret !== undefined) cursorSecret = Buffer.from(secret, "utf8");
   else cursorSecret = randomBytes(32);
 
-  const responseMs = intVar(str("PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS"), "PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS", DEFAULT_TIMEOUTS.headersMs, 1, 300_000, problems);
+  const responseMs = intVar(
+    str("PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS"),
+    "PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS",
+    DEFAULT_TIMEOUTS.headersMs,
+    1,
+    300_000,
+    problems,
+  );
   const timeouts = {
-    connectMs: intVar(str("PREFETCH_GRAPH_UPSTREAM_CONNECT_TIMEOUT_MS"), "PREFETCH_GRAPH_UPSTREAM_CONNECT_TIMEOUT_MS", DEFAULT_TIMEOUTS.connectMs, 1, 120_000, problems),
+    connectMs: intVar(
+      str("PREFETCH_GRAPH_UPSTREAM_CONNECT_TIMEOUT_MS"),
+      "PREFETCH_GRAPH_UPSTREAM_CONNECT_TIMEOUT_MS",
+      DEFAULT_TIMEOUTS.connectMs,
+      1,
+      120_000,
+      problems,
+    ),
     // One knob for both: the time to the response headers, and the longest gap inside the body.
     headersMs: responseMs,
     bodyMs: responseMs,
   };
-  const shutdownGraceMs = intVar(str("PREFETCH_GRAPH_SHUTDOWN_GRACE_MS"), "PREFETCH_GRAPH_SHUTDOWN_GRACE_MS", 10_000, 0, 300_000, problems);
+  const shutdownGraceMs = intVar(
+    str("PREFETCH_GRAPH_SHUTDOWN_GRACE_MS"),
+    "PREFETCH_GRAPH_SHUTDOWN_GRACE_MS",
+    10_000,
+    0,
+    300_000,
+    problems,
+  );
 
   const accounts: AccountConfig[] = [];
   for (const module of PROVIDER_MODULES) {
@@ -71,7 +122,10 @@ export function loadConfig(env: Env = process.env): Config {
   const seen = new Set<string>();
   for (const a of accounts) {
     const key = `${a.provider}/${a.name}`;
-    if (seen.has(key)) problems.push(`account "${a.name}" of ${a.provider} is configured twice (env and config file, or twice in the file)`);
+    if (seen.has(key))
+      problems.push(
+        `account "${a.name}" of ${a.provider} is configured twice (env and config file, or twice in the file)`,
+      );
     seen.add(key);
   }
 
@@ -110,7 +164,11 @@ function envAccount(
     return null;
   }
   const raw = Object.fromEntries(vars.map(([field, v]) => [field, env[v]?.trim()]));
-  const endpoint = validEndpoint(str(module.env.endpoint) ?? module.defaultEndpoint, module.env.endpoint, problems);
+  const endpoint = validEndpoint(
+    str(module.env.endpoint) ?? module.defaultEndpoint,
+    module.env.endpoint,
+    problems,
+  );
   const credentials = validCredentials(kind, raw, `${kind} credentials from env`, problems);
   if (endpoint === null || credentials === null) return null;
   return { name: DEFAULT_ACCOUNT, provider: kind, endpoint, credentials };
@@ -125,7 +183,11 @@ function fileAccounts(path: string, problems: string[]): AccountConfig[] {
     problems.push(`PREFETCH_GRAPH_CONFIG: the file ${reason}`);
     return [];
   }
-  if (typeof parsed !== "object" || parsed === null || !Array.isArray((parsed as { accounts?: unknown }).accounts)) {
+  if (
+    typeof parsed !== "object" ||
+    parsed === null ||
+    !Array.isArray((parsed as { accounts?: unknown }).accounts)
+  ) {
     problems.push('PREFETCH_GRAPH_CONFIG: the file must be a JSON object with an "accounts" array');
     return [];
   }
@@ -155,7 +217,13 @@ function fileAccounts(path: string, problems: string[]): AccountConfig[] {
       else rateLimit = { points: rl.points, durationSeconds: rl.durationSeconds };
     }
     if (endpoint === null || credentials === null) return;
-    out.push({ name: entry.name, provider: kind, endpoint, credentials, ...(rateLimit ? { rateLimit } : {}) });
+    out.push({
+      name: entry.name,
+      provider: kind,
+      endpoint,
+      credentials,
+      ...(rateLimit ? { rateLimit } : {}),
+    });
   });
   return out;
 }
@@ -177,7 +245,12 @@ function validEndpoint(value: string, name: string, problems: string[]): string 
     problems.push(`${name} must be a URL such as https://host[:port]`);
     return null;
   }
-  if ((url.protocol !== "https:" && url.protocol !== "http:") || (url.pathname !== "/" && url.pathname !== "") || url.search || url.username) {
+  if (
+    (url.protocol !== "https:" && url.protocol !== "http:") ||
+    (url.pathname !== "/" && url.pathname !== "") ||
+    url.search ||
+    url.username
+  ) {
     problems.push(`${name} must be scheme://host[:port] with no path, query or user info`);
     return null;
   }
@@ -189,13 +262,22 @@ function flatten(errors: readonly ValidationError[], prefix = ""): string[] {
   return errors.flatMap((e) => {
     const path = prefix ? `${prefix}.${e.property}` : e.property;
     const own = Object.values(e.constraints ?? {}).map((m) =>
-      m.startsWith(e.property) || m.startsWith(`property ${e.property}`) ? m.replace(/^property /, "") : `${path}: ${m}`,
+      m.startsWith(e.property) || m.startsWith(`property ${e.property}`)
+        ? m.replace(/^property /, "")
+        : `${path}: ${m}`,
     );
     return [...own, ...flatten(e.children ?? [], path)];
   });
 }
 
-function intVar(value: string | undefined, name: string, fallback: number, min: number, max: number, problems: string[]): number {
+function intVar(
+  value: string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  problems: string[],
+): number {
   if (value === undefined) return fallback;
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
@@ -205,7 +287,13 @@ function intVar(value: string | undefined, name: string, fallback: number, min: 
   return n;
 }
 
-function enumVar<T extends string>(value: string | undefined, name: string, allowed: readonly T[], fallback: T, problems: string[]): T {
+function enumVar<T extends string>(
+  value: string | undefined,
+  name: string,
+  allowed: readonly T[],
+  fallback: T,
+  problems: string[],
+): T {
   if (value === undefined) return fallback;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   problems.push(`${name} must be one of ${allowed.join(", ")}`);

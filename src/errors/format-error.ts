@@ -17,10 +17,18 @@ interface ValidationErrorLike {
 export function createFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    const base = { message: formatted.message, ...(formatted.locations ? { locations: formatted.locations } : {}), ...(formatted.path ? { path: formatted.path } : {}) };
+    const base = {
+      message: formatted.message,
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      ...(formatted.path ? { path: formatted.path } : {}),
+    };
 
     if (original instanceof AppError) {
-      return { ...base, message: original.message, extensions: { ...original.extensions, code: original.code } };
+      return {
+        ...base,
+        message: original.message,
+        extensions: { ...original.extensions, code: original.code },
+      };
     }
 
     const ext = formatted.extensions ?? {};
@@ -30,8 +38,15 @@ export function createFormatError(logger: Logger) {
       const argumentName = problems[0]?.argument ?? null;
       return {
         ...base,
-        message: problems.length > 0 ? `Invalid argument "${argumentName}": ${problems.map((p) => p.message).join("; ")}` : formatted.message,
-        extensions: { code: ErrorCode.BAD_USER_INPUT, argumentName, problems: problems.map((p) => `${p.argument}: ${p.message}`) },
+        message:
+          problems.length > 0
+            ? `Invalid argument "${argumentName}": ${problems.map((p) => p.message).join("; ")}`
+            : formatted.message,
+        extensions: {
+          code: ErrorCode.BAD_USER_INPUT,
+          argumentName,
+          problems: problems.map((p) => `${p.argument}: ${p.message}`),
+        },
       };
     }
 
@@ -44,11 +59,18 @@ export function createFormatError(logger: Logger) {
     }
 
     logger.error({ err: original, path: formatted.path }, "unexpected error (masked)");
-    return { ...base, message: "Internal server error", extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    return {
+      ...base,
+      message: "Internal server error",
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
   };
 }
 
-function flatten(errors: readonly ValidationErrorLike[], prefix = ""): { argument: string; message: string }[] {
+function flatten(
+  errors: readonly ValidationErrorLike[],
+  prefix = "",
+): { argument: string; message: string }[] {
   return errors.flatMap((e) => {
     const argument = prefix ? `${prefix}.${e.property}` : e.property;
     return [

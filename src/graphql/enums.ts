@@ -7,7 +7,9 @@ registerEnumType(ProviderKind, {
   name: "ProviderKind",
   valuesConfig: {
     BAIDU_GEO: { description: "Baidu AI Cloud GEO (geo.baidubce.com, GET /v2/geo/cache/prefetch)." },
-    WANGSU_CDN_PRO: { description: "Wangsu / ChinaNetCenter CDN Pro (open.chinanetcenter.com, GET /cdn/prefetches/{id})." },
+    WANGSU_CDN_PRO: {
+      description: "Wangsu / ChinaNetCenter CDN Pro (open.chinanetcenter.com, GET /cdn/prefetches/{id}).",
+    },
   },
 });
 

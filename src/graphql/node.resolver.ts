@@ -13,8 +13,14 @@ export class NodeResolver {
     return ref ? ctx.loaders.task.load(ref) : null;
   }
 
-  @Query(() => [NodeInterface], { nullable: "items", description: "Objects by global id, in request order (Relay)." })
-  async nodes(@Args(() => IdsArgs) { ids }: IdsArgs, @Ctx() ctx: Context): Promise<(PrefetchTask | null | Error)[]> {
+  @Query(() => [NodeInterface], {
+    nullable: "items",
+    description: "Objects by global id, in request order (Relay).",
+  })
+  async nodes(
+    @Args(() => IdsArgs) { ids }: IdsArgs,
+    @Ctx() ctx: Context,
+  ): Promise<(PrefetchTask | null | Error)[]> {
     return loadByGlobalIds(ctx, ids);
   }
 }

@@ -19,7 +19,8 @@ export class PageInfoType {
 @ObjectType("PrefetchTaskEdge", { description: "A task and the cursor that resumes after it." })
 export class PrefetchTaskEdgeType {
   @Field(() => String, {
-    description: "Opaque; carries the provider's marker, the time window and the offset in the provider's page.",
+    description:
+      "Opaque; carries the provider's marker, the time window and the offset in the provider's page.",
   })
   cursor!: string;
 

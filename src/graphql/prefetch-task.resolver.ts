@@ -17,7 +17,11 @@ import { ProviderPrefetchUnion } from "./provider-prefetch.union";
 import { DateTimeScalar } from "./scalars/date-time.scalar";
 
 // nullable with a default, as in the contract: an explicit null also means seconds.
-const unitArg = { nullable: true, defaultValue: DurationUnit.SECONDS, description: "Unit of the result." } as const;
+const unitArg = {
+  nullable: true,
+  defaultValue: DurationUnit.SECONDS,
+  description: "Unit of the result.",
+} as const;
 
 @Resolver(() => PrefetchTaskType)
 export class PrefetchTaskResolver {
@@ -43,13 +47,17 @@ export class PrefetchTaskResolver {
 
   @FieldResolver(() => [PrefetchTargetType], {
     nullable: true,
-    description: "The task's URLs. Null only when the provider could not be asked for them (the error says why).",
+    description:
+      "The task's URLs. Null only when the provider could not be asked for them (the error says why).",
   })
   async targets(@Root() task: PrefetchTask, @Ctx() ctx: Context): Promise<readonly PrefetchTarget[] | null> {
     return (await complete(task, "targets", ctx)).targets;
   }
 
-  @FieldResolver(() => DateTimeScalar, { nullable: true, description: "When the provider started the task, where it says." })
+  @FieldResolver(() => DateTimeScalar, {
+    nullable: true,
+    description: "When the provider started the task, where it says.",
+  })
   async startedAt(@Root() task: PrefetchTask, @Ctx() ctx: Context): Promise<Date | null> {
     return (await complete(task, "startedAt", ctx)).startedAt;
   }
@@ -59,18 +67,27 @@ export class PrefetchTaskResolver {
     description:
       "The provider's own view of the task, every field it returned. Null only when the provider could not be asked (the error says why).",
   })
-  async providerDetails(@Root() task: PrefetchTask, @Ctx() ctx: Context): Promise<ProviderPrefetchDetails | null> {
+  async providerDetails(
+    @Root() task: PrefetchTask,
+    @Ctx() ctx: Context,
+  ): Promise<ProviderPrefetchDetails | null> {
     return (await complete(task, "details", ctx)).details;
   }
 
-  @FieldResolver(() => Number, { nullable: true, description: "createdAt -> startedAt; null where either is unknown." })
+  @FieldResolver(() => Number, {
+    nullable: true,
+    description: "createdAt -> startedAt; null where either is unknown.",
+  })
   async queueDuration(
     @Root() task: PrefetchTask,
     @Ctx() ctx: Context,
     @Arg("unit", () => DurationUnitEnum, unitArg) unit: DurationUnit | null,
   ): Promise<number | null> {
     const full = await complete(task, "startedAt", ctx);
-    return durationBetween(full.createdAt, full.startedAt, unit ?? DurationUnit.SECONDS, { stillRunning: false, now: ctx.now });
+    return durationBetween(full.createdAt, full.startedAt, unit ?? DurationUnit.SECONDS, {
+      stillRunning: false,
+      now: ctx.now,
+    });
   }
 
   @FieldResolver(() => Number, {
@@ -83,7 +100,10 @@ export class PrefetchTaskResolver {
     @Arg("unit", () => DurationUnitEnum, unitArg) unit: DurationUnit | null,
   ): Promise<number | null> {
     const full = await complete(task, "startedAt", ctx);
-    return durationBetween(full.startedAt, full.finishedAt, unit ?? DurationUnit.SECONDS, { stillRunning: !isFinished(full.status), now: ctx.now });
+    return durationBetween(full.startedAt, full.finishedAt, unit ?? DurationUnit.SECONDS, {
+      stillRunning: !isFinished(full.status),
+      now: ctx.now,
+    });
   }
 
   @FieldResolver(() => Number, {
@@ -95,7 +115,10 @@ export class PrefetchTaskResolver {
     @Ctx() ctx: Context,
     @Arg("unit", () => DurationUnitEnum, unitArg) unit: DurationUnit | null,
   ): number | null {
-    return durationBetween(task.createdAt, task.finishedAt, unit ?? DurationUnit.SECONDS, { stillRunning: !isFinished(task.status), now: ctx.now });
+    return durationBetween(task.createdAt, task.finishedAt, unit ?? DurationUnit.SECONDS, {
+      stillRunning: !isFinished(task.status),
+      now: ctx.now,
+    });
   }
 }
 
@@ -107,10 +130,14 @@ async function complete(task: PrefetchTask, field: LazyTaskField, ctx: Context):
   if (!task.missing.has(field)) return task;
   const full = await ctx.loaders.task.load(task.ref);
   if (full === null) {
-    throw new UpstreamError("UPSTREAM_BAD_RESPONSE", "The provider listed this task but no longer knows it by id.", {
-      provider: task.ref.provider,
-      account: task.ref.account,
-    });
+    throw new UpstreamError(
+      "UPSTREAM_BAD_RESPONSE",
+      "The provider listed this task but no longer knows it by id.",
+      {
+        provider: task.ref.provider,
+        account: task.ref.account,
+      },
+    );
   }
   return full;
 }

@@ -42,7 +42,10 @@ export class PrefetchTaskType extends NodeInterface {
   @Field(() => String, { description: "The provider's own task id." })
   taskId!: string;
 
-  @Field(() => String, { nullable: true, description: "The site (domain) the task belongs to, where the provider has one." })
+  @Field(() => String, {
+    nullable: true,
+    description: "The site (domain) the task belongs to, where the provider has one.",
+  })
   site!: string | null;
 
   @Field(() => String, { nullable: true, description: "Short description, where the provider has one." })
@@ -54,7 +57,10 @@ export class PrefetchTaskType extends NodeInterface {
   @Field(() => String, { description: "The provider's status string, unchanged." })
   providerStatus!: string;
 
-  @Field(() => Int, { nullable: true, description: "Percent of the work done, 0..100, where the provider reports it." })
+  @Field(() => Int, {
+    nullable: true,
+    description: "Percent of the work done, 0..100, where the provider reports it.",
+  })
   progress!: number | null;
 
   @Field(() => Int, {
@@ -66,7 +72,10 @@ export class PrefetchTaskType extends NodeInterface {
   @Field(() => DateTimeScalar, { nullable: true, description: "When the task was submitted." })
   createdAt!: Date | null;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: "When the task finished, where the provider says." })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "When the task finished, where the provider says.",
+  })
   finishedAt!: Date | null;
 
   @Field(() => String, { nullable: true, description: "Why the task failed, where the provider says." })

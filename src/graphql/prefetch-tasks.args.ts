@@ -1,4 +1,13 @@
-import { ArrayMaxSize, ArrayNotEmpty, IsOptional, Matches, Max, MaxLength, Min, Validate } from "class-validator";
+import {
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  IsOptional,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  Validate,
+} from "class-validator";
 import { ArgsType, Field, Int } from "type-graphql";
 import { ACCOUNT_NAME_PATTERN } from "../config/account-name";
 import { PrefetchStatus, ProviderKind } from "./enums";
@@ -16,7 +25,8 @@ export class PrefetchTasksArgs {
 
   @Field(() => String, {
     nullable: true,
-    description: "The site (domain). Required for BAIDU_GEO; for WANGSU_CDN_PRO, only tasks touching this hostname.",
+    description:
+      "The site (domain). Required for BAIDU_GEO; for WANGSU_CDN_PRO, only tasks touching this hostname.",
   })
   @Validate(SiteForProviderConstraint)
   site?: string | null;
@@ -36,7 +46,10 @@ export class PrefetchTasksArgs {
   @Field(() => DateTimeScalar, { nullable: true, description: "Default: now." })
   endTime?: Date | null;
 
-  @Field(() => [PrefetchStatus], { nullable: true, description: "Only tasks in these statuses; all when omitted." })
+  @Field(() => [PrefetchStatus], {
+    nullable: true,
+    description: "Only tasks in these statuses; all when omitted.",
+  })
   @IsOptional()
   @ArrayNotEmpty({ message: "status must not be empty; omit it for all statuses" })
   @ArrayMaxSize(5)

@@ -18,7 +18,10 @@ export class IdsArgs {
 }
 
 /** Loads tasks by global id; ids that are not ours resolve to null, like unknown ones. */
-export function loadByGlobalIds(ctx: Context, ids: readonly string[]): Promise<(PrefetchTask | null | Error)[]> {
+export function loadByGlobalIds(
+  ctx: Context,
+  ids: readonly string[],
+): Promise<(PrefetchTask | null | Error)[]> {
   return Promise.all(
     ids.map((id) => {
       const ref = decodeGlobalId(id);
@@ -34,7 +37,10 @@ export class PrefetchResolver {
     description:
       "Prefetch tasks at one provider account in a time window, in the provider's order. Windows longer than the provider allows are split transparently, and first may exceed the provider's page size.",
   })
-  async prefetchTasks(@Args(() => PrefetchTasksArgs) args: PrefetchTasksArgs, @Ctx() ctx: Context): Promise<PrefetchConnection> {
+  async prefetchTasks(
+    @Args(() => PrefetchTasksArgs) args: PrefetchTasksArgs,
+    @Ctx() ctx: Context,
+  ): Promise<PrefetchConnection> {
     const provider = ctx.registry.resolve(args.provider, args.account);
     return ctx.loaders.listing(provider, (onRows) =>
       ctx.paging.page(
@@ -58,7 +64,10 @@ export class PrefetchResolver {
     description:
       "One task by its provider-native identity; null where the provider does not know it. site is required for BAIDU_GEO.",
   })
-  async prefetchTask(@Args(() => PrefetchTaskArgs) args: PrefetchTaskArgs, @Ctx() ctx: Context): Promise<PrefetchTask | null> {
+  async prefetchTask(
+    @Args(() => PrefetchTaskArgs) args: PrefetchTaskArgs,
+    @Ctx() ctx: Context,
+  ): Promise<PrefetchTask | null> {
     const provider = ctx.registry.resolve(args.provider, args.account);
     return ctx.loaders.task.load({
       provider: provider.kind,
@@ -69,8 +78,14 @@ export class PrefetchResolver {
     });
   }
 
-  @Query(() => [PrefetchTaskType], { nullable: "items", description: "Tasks by global id, in request order, null where not found." })
-  async prefetchTasksByIds(@Args(() => IdsArgs) { ids }: IdsArgs, @Ctx() ctx: Context): Promise<(PrefetchTask | null | Error)[]> {
+  @Query(() => [PrefetchTaskType], {
+    nullable: "items",
+    description: "Tasks by global id, in request order, null where not found.",
+  })
+  async prefetchTasksByIds(
+    @Args(() => IdsArgs) { ids }: IdsArgs,
+    @Ctx() ctx: Context,
+  ): Promise<(PrefetchTask | null | Error)[]> {
     return loadByGlobalIds(ctx, ids);
   }
 

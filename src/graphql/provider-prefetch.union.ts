@@ -3,7 +3,9 @@ import type { ProviderPrefetchDetails } from "../domain/prefetch-task";
 import { PrefetchTargetType } from "./prefetch-task.type";
 import { DateTimeScalar } from "./scalars/date-time.scalar";
 
-@ObjectType("BaiduGeoPrefetch", { description: "One record of Baidu AI Cloud GEO's GET /v2/geo/cache/prefetch, as returned." })
+@ObjectType("BaiduGeoPrefetch", {
+  description: "One record of Baidu AI Cloud GEO's GET /v2/geo/cache/prefetch, as returned.",
+})
 export class BaiduGeoPrefetchType {
   @Field(() => String, { description: "The site queried." })
   site!: string;
@@ -36,7 +38,9 @@ export class BaiduGeoPrefetchType {
   finishedAt!: Date | null;
 }
 
-@ObjectType("WangsuCdnProPrefetchMetadata", { description: "The metadata block of a CDN Pro prefetch request." })
+@ObjectType("WangsuCdnProPrefetchMetadata", {
+  description: "The metadata block of a CDN Pro prefetch request.",
+})
 export class WangsuCdnProPrefetchMetadataType {
   @Field(() => String)
   id!: string;
@@ -57,7 +61,9 @@ export class WangsuCdnProPrefetchMetadataType {
   apiRequestId!: string | null;
 }
 
-@ObjectType("WangsuCdnProPrefetch", { description: "Wangsu CDN Pro's GET /cdn/prefetches/{id}, as returned." })
+@ObjectType("WangsuCdnProPrefetch", {
+  description: "Wangsu CDN Pro's GET /cdn/prefetches/{id}, as returned.",
+})
 export class WangsuCdnProPrefetchType {
   @Field(() => String, { nullable: true })
   name!: string | null;
@@ -84,5 +90,7 @@ export const ProviderPrefetchUnion = createUnionType({
   types: () => [BaiduGeoPrefetchType, WangsuCdnProPrefetchType] as const,
   // Resolvers hand out domain details, whose `kind` tells the member apart.
   resolveType: (value) =>
-    (value as unknown as ProviderPrefetchDetails).kind === "BAIDU_GEO" ? BaiduGeoPrefetchType : WangsuCdnProPrefetchType,
+    (value as unknown as ProviderPrefetchDetails).kind === "BAIDU_GEO"
+      ? BaiduGeoPrefetchType
+      : WangsuCdnProPrefetchType,
 });

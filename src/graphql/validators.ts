@@ -7,7 +7,8 @@ import { isProviderKind } from "../domain/provider-kind";
 import { providerModule } from "../providers/modules";
 
 /** A DNS hostname: letters, digits, hyphens and dots, at most 253 characters, no scheme or path. */
-export const HOSTNAME_PATTERN = /^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$/;
+export const HOSTNAME_PATTERN =
+  /^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$/;
 
 /** Longest window a connection may span; it is split into the provider's own maximum span upstream. */
 export const MAX_TOTAL_WINDOW_DAYS = 366;
@@ -48,7 +49,10 @@ export class TimeWindowConstraint implements ValidatorConstraintInterface {
   validate(value: unknown, args: ValidationArguments): boolean {
     if (!(value instanceof Date)) return true;
     const end = (args.object as WindowHolder).endTime ?? new Date();
-    return value.getTime() <= end.getTime() && end.getTime() - value.getTime() <= MAX_TOTAL_WINDOW_DAYS * 86_400_000;
+    return (
+      value.getTime() <= end.getTime() &&
+      end.getTime() - value.getTime() <= MAX_TOTAL_WINDOW_DAYS * 86_400_000
+    );
   }
 
   defaultMessage(args: ValidationArguments): string {

@@ -99,7 +99,10 @@ export class UpstreamHttp {
           this.recordOutcome(false, error.code);
           throw error;
         }
-        this.log.warn({ attempt, path: redactPath(req.path), code: error.code }, "upstream call failed; retrying");
+        this.log.warn(
+          { attempt, path: redactPath(req.path), code: error.code },
+          "upstream call failed; retrying",
+        );
         await sleep(this.backoff(attempt, null));
         continue;
       }
@@ -109,7 +112,10 @@ export class UpstreamHttp {
       }
       if (!last && this.retry.retryStatuses.has(response.statusCode)) {
         if (retryAfter !== null && retryAfter * 1000 > this.retry.maxDelayMs) return response;
-        this.log.warn({ attempt, path: redactPath(req.path), status: response.statusCode }, "upstream status; retrying");
+        this.log.warn(
+          { attempt, path: redactPath(req.path), status: response.statusCode },
+          "upstream status; retrying",
+        );
         await sleep(this.backoff(attempt, retryAfter));
         continue;
       }
@@ -133,7 +139,11 @@ export class UpstreamHttp {
       size += buf.length;
       if (size > limit) {
         res.body.destroy();
-        throw new UpstreamError("UPSTREAM_BAD_RESPONSE", `Response body larger than ${limit} bytes.`, this.upstream());
+        throw new UpstreamError(
+          "UPSTREAM_BAD_RESPONSE",
+          `Response body larger than ${limit} bytes.`,
+          this.upstream(),
+        );
       }
       chunks.push(buf);
     }
@@ -156,9 +166,13 @@ export class UpstreamHttp {
       err instanceof undiciErrors.BodyTimeoutError ||
       err instanceof undiciErrors.ConnectTimeoutError
     ) {
-      return new UpstreamError("UPSTREAM_TIMEOUT", `${up.provider} did not answer in time.`, up, { cause: err });
+      return new UpstreamError("UPSTREAM_TIMEOUT", `${up.provider} did not answer in time.`, up, {
+        cause: err,
+      });
     }
-    return new UpstreamError("UPSTREAM_UNAVAILABLE", `${up.provider} could not be reached.`, up, { cause: err });
+    return new UpstreamError("UPSTREAM_UNAVAILABLE", `${up.provider} could not be reached.`, up, {
+      cause: err,
+    });
   }
 
   private backoff(attempt: number, retryAfterSeconds: number | null): number {

@@ -23,7 +23,8 @@ const ASSET_PREFIX = `${GRAPHIQL_PATH}/assets/`;
 
 /**
  * `default-src 'self'` plus only what GraphiQL 3 needs:
- * - `style-src 'unsafe-inline'`: Radix dialogs and CodeMirror write `<style>` elements / `style` attributes.
+ * - `style-src 'unsafe-inline'`: GraphiQL's React components apply inline styles; with `style-src 'self'` alone,
+ *   Chromium blocks one of them on load. Styles cannot run script, so this is the usual, low-risk allowance.
  * - `img-src`/`font-src data:`: graphiql.min.css inlines its fonts and icons as data: URIs.
  * No `unsafe-inline`/`unsafe-eval` for scripts (the bootstrap is a served file; the config is inert JSON), no
  * workers (CodeMirror 5 has none), and nothing may frame the page or redirect its forms.

@@ -11,7 +11,10 @@ export interface Loaders {
   /** Complete tasks (every field) by identity. */
   readonly task: TaskLoader;
   /** Runs one list call of this operation, so that by-id loads of the same account can use its rows. */
-  listing<T>(provider: PrefetchProvider, run: (onRows: (rows: readonly PrefetchTask[]) => void) => Promise<T>): Promise<T>;
+  listing<T>(
+    provider: PrefetchProvider,
+    run: (onRows: (rows: readonly PrefetchTask[]) => void) => Promise<T>,
+  ): Promise<T>;
 }
 
 export function createLoaders(registry: ProviderRegistry): Loaders {

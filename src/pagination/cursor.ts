@@ -35,7 +35,14 @@ export class CursorCodec {
 
   encode(payload: CursorPayload): string {
     const body = Buffer.from(
-      JSON.stringify([payload.query, payload.start, payload.end, payload.window, payload.pageToken, payload.offset]),
+      JSON.stringify([
+        payload.query,
+        payload.start,
+        payload.end,
+        payload.window,
+        payload.pageToken,
+        payload.offset,
+      ]),
       "utf8",
     ).toString("base64url");
     return `${VERSION}.${body}.${this.mac(body)}`;
@@ -46,11 +53,14 @@ export class CursorCodec {
     const parts = cursor.split(".");
     if (parts.length !== 3) throw new InvalidCursorError("it is not one of ours");
     const [version, body, mac] = parts as [string, string, string];
-    if (version !== VERSION) throw new InvalidCursorError(`version ${JSON.stringify(version.slice(0, 8))} is not supported`);
+    if (version !== VERSION)
+      throw new InvalidCursorError(`version ${JSON.stringify(version.slice(0, 8))} is not supported`);
     const expected = Buffer.from(this.mac(body), "base64url");
     const given = Buffer.from(mac, "base64url");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new InvalidCursorError("its signature does not match (tampered with, or issued by another server)");
+      throw new InvalidCursorError(
+        "its signature does not match (tampered with, or issued by another server)",
+      );
     }
     let fields: unknown;
     try {
@@ -70,7 +80,14 @@ export class CursorCodec {
     ) {
       throw new InvalidCursorError("it is garbled");
     }
-    const [query, start, end, window, pageToken, offset] = fields as [string, number, number, number, string | null, number];
+    const [query, start, end, window, pageToken, offset] = fields as [
+      string,
+      number,
+      number,
+      number,
+      string | null,
+      number,
+    ];
     return { query, start, end, window, pageToken, offset };
   }
 

@@ -44,11 +44,21 @@ export const DEFAULT_WINDOW_MS = 24 * 3600 * 1000;
 export class PagingEngine {
   constructor(private readonly codec: CursorCodec) {}
 
-  async page(req: ConnectionRequest, onRows?: (rows: readonly PrefetchTask[]) => void): Promise<PrefetchConnection> {
+  async page(
+    req: ConnectionRequest,
+    onRows?: (rows: readonly PrefetchTask[]) => void,
+  ): Promise<PrefetchConnection> {
     const { provider } = req;
     const statuses = req.statuses ? [...new Set(req.statuses)].sort() : null;
     const fingerprint = (w: TimeWindow): string =>
-      queryFingerprint([provider.kind, provider.account.name, req.site, statuses ?? [], w.start.getTime() / 1000, w.end.getTime() / 1000]);
+      queryFingerprint([
+        provider.kind,
+        provider.account.name,
+        req.site,
+        statuses ?? [],
+        w.start.getTime() / 1000,
+        w.end.getTime() / 1000,
+      ]);
 
     let window: TimeWindow;
     let position: CursorPosition = { window: 0, pageToken: null, offset: 0 };
@@ -59,7 +69,9 @@ export class PagingEngine {
         (req.startTime !== null && floorToSecond(req.startTime).getTime() !== window.start.getTime()) ||
         (req.endTime !== null && floorToSecond(req.endTime).getTime() !== window.end.getTime());
       if (explicitMismatch || cursor.query !== fingerprint(window)) {
-        throw new InvalidCursorError("it belongs to another query (provider, account, site, window or status differ)");
+        throw new InvalidCursorError(
+          "it belongs to another query (provider, account, site, window or status differ)",
+        );
       }
       position = cursor;
     } else {

@@ -4,10 +4,7 @@ import type { ProviderModule } from "./provider";
 import { wangsuCdnProModule } from "./wangsu-cdn-pro";
 
 /** Every provider prefetch-graph speaks to. Adding one: its folder, and one line here. */
-export const PROVIDER_MODULES: readonly ProviderModule[] = [
-  baiduGeoModule as ProviderModule,
-  wangsuCdnProModule as ProviderModule,
-];
+export const PROVIDER_MODULES: readonly ProviderModule[] = [baiduGeoModule, wangsuCdnProModule];
 
 export function providerModule(kind: ProviderKind): ProviderModule {
   const found = PROVIDER_MODULES.find((m) => m.kind === kind);

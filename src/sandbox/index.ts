@@ -56,8 +56,20 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     baiduGeo,
     wangsuCdnPro,
     accounts: [
-      { name, provider: ProviderKind.BAIDU_GEO, endpoint: baiduGeo.url, credentials: baiduCredentials, sandbox: true },
-      { name, provider: ProviderKind.WANGSU_CDN_PRO, endpoint: wangsuCdnPro.url, credentials: wangsuCredentials, sandbox: true },
+      {
+        name,
+        provider: ProviderKind.BAIDU_GEO,
+        endpoint: baiduGeo.url,
+        credentials: baiduCredentials,
+        sandbox: true,
+      },
+      {
+        name,
+        provider: ProviderKind.WANGSU_CDN_PRO,
+        endpoint: wangsuCdnPro.url,
+        credentials: wangsuCredentials,
+        sandbox: true,
+      },
     ],
     async close() {
       await Promise.all([baiduGeo.close(), wangsuCdnPro.close()]);

@@ -28,12 +28,17 @@ describe("Baidu GEO through the real server and the sandbox", () => {
     server.sandbox.baiduGeo.resetCalls();
   });
 
-  async function collectAll(vars: PrefetchTasksPageQueryVariables): Promise<{ taskIds: string[]; pages: number }> {
+  async function collectAll(
+    vars: PrefetchTasksPageQueryVariables,
+  ): Promise<{ taskIds: string[]; pages: number }> {
     const taskIds: string[] = [];
     let after: string | null = null;
     let pages = 0;
     for (;;) {
-      const res: GraphQLResponse<PrefetchTasksPageQuery> = await server.gql(PrefetchTasksPageDocument, { ...vars, after });
+      const res: GraphQLResponse<PrefetchTasksPageQuery> = await server.gql(PrefetchTasksPageDocument, {
+        ...vars,
+        after,
+      });
       expect(res.errors).toBeUndefined();
       const conn = res.data!.prefetchTasks!;
       taskIds.push(...conn.edges.map((e) => e.node.taskId));
@@ -111,7 +116,11 @@ describe("Baidu GEO through the real server and the sandbox", () => {
   });
 
   it("defaults to the last 24 hours and continues the same window from a cursor", async () => {
-    const first = await server.gql(PrefetchTasksPageDocument, { provider: "BAIDU_GEO", site: SITE, first: 1 });
+    const first = await server.gql(PrefetchTasksPageDocument, {
+      provider: "BAIDU_GEO",
+      site: SITE,
+      first: 1,
+    });
     expect(first.errors).toBeUndefined();
     const conn = first.data!.prefetchTasks!;
     expect(conn.edges).toHaveLength(1);
@@ -156,14 +165,23 @@ describe("Baidu GEO through the real server and the sandbox", () => {
       });
       expect(task.createdAt).toBe(new Date(raw.createdAt as string).toISOString());
       expect(task.finishedAt).toBe(raw.finishedAt ? new Date(raw.finishedAt as string).toISOString() : null);
-      const expectedStatus = { waiting: "WAITING", "in-progress": "IN_PROGRESS", completed: "COMPLETED", failed: "FAILED" }[
-        raw.status as string
-      ];
+      const expectedStatus = {
+        waiting: "WAITING",
+        "in-progress": "IN_PROGRESS",
+        completed: "COMPLETED",
+        failed: "FAILED",
+      }[raw.status as string];
       expect(task.status).toBe(expectedStatus);
       expect(task.successRate).toBe(raw.status === "completed" ? 100 : raw.status === "failed" ? 0 : null);
-      expect(task.providerDetails).toMatchObject({ __typename: "BaiduGeoPrefetch", id: task.taskId, url, site: SITE });
+      expect(task.providerDetails).toMatchObject({
+        __typename: "BaiduGeoPrefetch",
+        id: task.taskId,
+        url,
+        site: SITE,
+      });
       if (raw.finishedAt && raw.startedAt) {
-        const expectedRun = new Date(raw.finishedAt as string).getTime() - new Date(raw.startedAt as string).getTime();
+        const expectedRun =
+          new Date(raw.finishedAt as string).getTime() - new Date(raw.startedAt as string).getTime();
         expect(task.runDuration).toBe(expectedRun);
       }
       if (!raw.finishedAt && (raw.status === "completed" || raw.status === "failed")) {
@@ -175,17 +193,27 @@ describe("Baidu GEO through the real server and the sandbox", () => {
 
   it("looks a task up by site and id, and answers null without an error for an unknown id", async () => {
     const [taskId] = server.sandbox.baiduGeo.recordIds(SITE, { start: daysBefore(anchor, 5), end: anchor });
-    const found = await server.gql(PrefetchTaskByIdDocument, { provider: "BAIDU_GEO", site: SITE, taskId: taskId! });
+    const found = await server.gql(PrefetchTaskByIdDocument, {
+      provider: "BAIDU_GEO",
+      site: SITE,
+      taskId: taskId!,
+    });
     expect(found.errors).toBeUndefined();
     expect(found.data!.prefetchTask).toMatchObject({ taskId, site: SITE, provider: "BAIDU_GEO" });
 
-    const missing = await server.gql(PrefetchTaskByIdDocument, { provider: "BAIDU_GEO", site: SITE, taskId: "0".repeat(32) });
+    const missing = await server.gql(PrefetchTaskByIdDocument, {
+      provider: "BAIDU_GEO",
+      site: SITE,
+      taskId: "0".repeat(32),
+    });
     expect(missing.errors).toBeUndefined();
     expect(missing.data!.prefetchTask).toBeNull();
   });
 
   it("round-trips node and nodes ids, in request order, null where not found", async () => {
-    const ids = server.sandbox.baiduGeo.recordIds(SITE, { start: daysBefore(anchor, 5), end: anchor }).slice(0, 2);
+    const ids = server.sandbox.baiduGeo
+      .recordIds(SITE, { start: daysBefore(anchor, 5), end: anchor })
+      .slice(0, 2);
     const page = await server.gql(PrefetchTasksPageDocument, {
       provider: "BAIDU_GEO",
       site: SITE,
@@ -200,7 +228,11 @@ describe("Baidu GEO through the real server and the sandbox", () => {
 
     const nodes = await server.gql(NodesByIdsDocument, { ids: [globalIds[1]!, "not-an-id", globalIds[0]!] });
     expect(nodes.errors).toBeUndefined();
-    expect(nodes.data!.nodes.map((n) => n && "taskId" in n ? n.taskId : null)).toEqual([ids[1], null, ids[0]]);
+    expect(nodes.data!.nodes.map((n) => (n && "taskId" in n ? n.taskId : null))).toEqual([
+      ids[1],
+      null,
+      ids[0],
+    ]);
   });
 
   it("costs one upstream call for the same id asked for several times in one operation", async () => {

@@ -18,7 +18,10 @@ export interface TestServer {
   readonly app: App;
   readonly url: string;
   readonly sandbox: NonNullable<App["sandbox"]>;
-  gql<TData, TVars>(document: TypedDocumentNode<TData, TVars>, variables?: TVars): Promise<GraphQLResponse<TData>>;
+  gql<TData, TVars>(
+    document: TypedDocumentNode<TData, TVars>,
+    variables?: TVars,
+  ): Promise<GraphQLResponse<TData>>;
   close(): Promise<void>;
 }
 
@@ -58,10 +61,18 @@ export async function startTestServer(
   };
 }
 
-export async function postGraphQL<TData>(url: string, body: unknown, headers: Record<string, string> = {}): Promise<GraphQLResponse<TData>> {
+export async function postGraphQL<TData>(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<GraphQLResponse<TData>> {
   const res = await request(url, {
     method: "POST",
-    headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json", ...headers },
+    headers: {
+      "content-type": "application/json",
+      accept: "application/graphql-response+json, application/json",
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
   const json = (await res.body.json()) as Omit<GraphQLResponse<TData>, "status">;

@@ -10,7 +10,7 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: "DateTime",
   description: "An RFC 3339 date-time, always rendered in UTC with a trailing Z.",
   serialize(value: unknown): string {
-    const date = DateTimeResolver.serialize(value) as Date;
+    const date = DateTimeResolver.serialize(value);
     return date.toISOString();
   },
 });

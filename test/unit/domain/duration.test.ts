@@ -22,6 +22,8 @@ describe("durationBetween", () => {
   });
 
   it("is null when a finished task's end is unknown, rather than measuring to now", () => {
-    expect(durationBetween(d("2026-01-01T11:00:00Z"), null, "SECONDS", { stillRunning: false, now })).toBeNull();
+    expect(
+      durationBetween(d("2026-01-01T11:00:00Z"), null, "SECONDS", { stillRunning: false, now }),
+    ).toBeNull();
   });
 });

@@ -53,9 +53,12 @@ describe("CursorCodec", () => {
     expect(invalidCursorCode(() => codec.decode(cursor))).toBe("INVALID_CURSOR");
   });
 
-  it.each(["", "garbage", "1.2", "1.%%%.###", "a".repeat(5000)])("rejects the garbled cursor %j", (cursor) => {
-    expect(invalidCursorCode(() => codec.decode(cursor))).toBe("INVALID_CURSOR");
-  });
+  it.each(["", "garbage", "1.2", "1.%%%.###", "a".repeat(5000)])(
+    "rejects the garbled cursor %j",
+    (cursor) => {
+      expect(invalidCursorCode(() => codec.decode(cursor))).toBe("INVALID_CURSOR");
+    },
+  );
 
   it("fingerprints differ when any bound part of the query differs", () => {
     const a = queryFingerprint(["BAIDU_GEO", "default", "a.example.com", [], 1, 2]);

@@ -6,7 +6,9 @@ const at = (ms: number): Date => new Date(t0.getTime() + ms);
 
 describe("splitWindow", () => {
   it("keeps a window within the maximum span whole", () => {
-    expect(splitWindow({ start: t0, end: at(10 * DAY) }, 30 * DAY, "asc")).toEqual([{ start: t0, end: at(10 * DAY) }]);
+    expect(splitWindow({ start: t0, end: at(10 * DAY) }, 30 * DAY, "asc")).toEqual([
+      { start: t0, end: at(10 * DAY) },
+    ]);
   });
 
   it("splits 45 days into a 30-day window and the rest, oldest first for ascending providers", () => {

@@ -1,0 +1,204 @@
+import { print } from "graphql";
+import {
+  BothProvidersDocument,
+  PrefetchTaskByIdDocument,
+  PrefetchTasksPageDocument,
+} from "../__generated__/graphql";
+import { daysBefore, postGraphQL, startTestServer, type TestServer } from "../support/harness";
+
+const SITE = "www.example.com";
+
+describe("bad input and failing providers", () => {
+  let server: TestServer;
+  let window: { startTime: string; endTime: string };
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    const anchor = server.sandbox.baiduGeo.anchor;
+    window = { startTime: daysBefore(anchor, 3).toISOString(), endTime: anchor.toISOString() };
+  });
+  afterAll(() => server.close());
+  beforeEach(() => {
+    server.sandbox.baiduGeo.setFault(null);
+    server.sandbox.wangsuCdnPro.setFault(null);
+    server.sandbox.baiduGeo.resetCalls();
+    server.sandbox.wangsuCdnPro.resetCalls();
+  });
+
+  function upstreamCalls(): number {
+    return server.sandbox.baiduGeo.calls() + server.sandbox.wangsuCdnPro.calls();
+  }
+
+  it.each([
+    ["site", { provider: "BAIDU_GEO" as const, first: 5 }],
+    ["site", { provider: "BAIDU_GEO" as const, site: "https://www.example.com/x", first: 5 }],
+    ["first", { provider: "BAIDU_GEO" as const, site: SITE, first: 501 }],
+    ["first", { provider: "BAIDU_GEO" as const, site: SITE, first: -1 }],
+    [
+      "startTime",
+      {
+        provider: "BAIDU_GEO" as const,
+        site: SITE,
+        startTime: "2026-02-02T00:00:00Z",
+        endTime: "2026-02-01T00:00:00Z",
+      },
+    ],
+    [
+      "startTime",
+      {
+        provider: "BAIDU_GEO" as const,
+        site: SITE,
+        startTime: "2020-01-01T00:00:00Z",
+        endTime: "2026-02-01T00:00:00Z",
+      },
+    ],
+    ["status", { provider: "BAIDU_GEO" as const, site: SITE, status: [] }],
+  ])("rejects a bad %s with BAD_USER_INPUT naming it, before any upstream call", async (argument, vars) => {
+    const res = await server.gql(PrefetchTasksPageDocument, vars);
+    expect(res.data?.prefetchTasks ?? null).toBeNull();
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]!.extensions).toMatchObject({ code: "BAD_USER_INPUT", argumentName: argument });
+    expect(res.errors![0]!.message).toContain(argument);
+    expect(res.errors![0]!.extensions).not.toHaveProperty("stacktrace");
+    expect(upstreamCalls()).toBe(0);
+  });
+
+  it("rejects a tampered cursor with INVALID_CURSOR and no upstream call", async () => {
+    const page = await server.gql(PrefetchTasksPageDocument, {
+      provider: "BAIDU_GEO",
+      site: SITE,
+      ...window,
+      first: 1,
+    });
+    const cursor = page.data!.prefetchTasks!.pageInfo.endCursor!;
+    server.sandbox.baiduGeo.resetCalls();
+    const [v, body, mac] = cursor.split(".");
+    const tampered = `${v}.${body!.slice(0, -2)}AA.${mac}`;
+    for (const after of [tampered, "garbage", `${cursor}x`]) {
+      const res = await server.gql(PrefetchTasksPageDocument, {
+        provider: "BAIDU_GEO",
+        site: SITE,
+        ...window,
+        first: 1,
+        after,
+      });
+      expect(res.errors?.[0]?.extensions?.code).toBe("INVALID_CURSOR");
+    }
+    expect(upstreamCalls()).toBe(0);
+  });
+
+  it("rejects a cursor from another query with INVALID_CURSOR", async () => {
+    const page = await server.gql(PrefetchTasksPageDocument, {
+      provider: "BAIDU_GEO",
+      site: SITE,
+      ...window,
+      first: 1,
+    });
+    const cursor = page.data!.prefetchTasks!.pageInfo.endCursor!;
+    const res = await server.gql(PrefetchTasksPageDocument, {
+      provider: "BAIDU_GEO",
+      site: "static.example.com",
+      ...window,
+      first: 1,
+      after: cursor,
+    });
+    expect(res.errors?.[0]?.extensions?.code).toBe("INVALID_CURSOR");
+  });
+
+  it("answers a clear error for an account that is not configured", async () => {
+    const res = await server.gql(PrefetchTaskByIdDocument, {
+      provider: "BAIDU_GEO",
+      site: SITE,
+      taskId: "x",
+      account: "nope",
+    });
+    expect(res.errors?.[0]?.extensions).toMatchObject({
+      code: "ACCOUNT_NOT_CONFIGURED",
+      argumentName: "account",
+    });
+  });
+
+  it.each([
+    [{ kind: "status" as const, status: 500 }, "UPSTREAM_UNAVAILABLE"],
+    [{ kind: "delay" as const, ms: 2500 }, "UPSTREAM_TIMEOUT"],
+    [{ kind: "malformed" as const }, "UPSTREAM_BAD_RESPONSE"],
+  ])("turns a Baidu fault %j into %s on that field, and keeps serving", async (fault, code) => {
+    server.sandbox.baiduGeo.setFault(fault);
+    const res = await server.gql(PrefetchTasksPageDocument, {
+      provider: "BAIDU_GEO",
+      site: SITE,
+      ...window,
+      first: 5,
+    });
+    expect(res.status).toBe(200);
+    expect(res.data).toEqual({ prefetchTasks: null });
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]).toMatchObject({
+      path: ["prefetchTasks"],
+      extensions: { code, provider: "BAIDU_GEO", account: "sandbox" },
+    });
+    expect(JSON.stringify(res.errors)).not.toMatch(/stack|secret|authorization/i);
+
+    server.sandbox.baiduGeo.setFault(null);
+    const after = await server.gql(PrefetchTasksPageDocument, {
+      provider: "BAIDU_GEO",
+      site: SITE,
+      ...window,
+      first: 5,
+    });
+    expect(after.errors).toBeUndefined();
+    expect(after.data!.prefetchTasks!.edges.length).toBeGreaterThan(0);
+  });
+
+  it("returns one provider's data and a typed error at the other's path when one of them fails", async () => {
+    server.sandbox.wangsuCdnPro.setFault({ kind: "status", status: 503 });
+    const res = await server.gql(BothProvidersDocument, { site: SITE, ...window });
+    expect(res.status).toBe(200);
+    expect(res.data!.baidu!.nodes.length).toBeGreaterThan(0);
+    expect(res.data!.wangsu).toBeNull();
+    expect(res.errors).toHaveLength(1);
+    expect(res.errors![0]).toMatchObject({
+      path: ["wangsu"],
+      extensions: { code: "UPSTREAM_UNAVAILABLE", provider: "WANGSU_CDN_PRO" },
+    });
+  });
+
+  it("reports a wrong signature as UPSTREAM_AUTH_FAILED with Baidu's code", async () => {
+    const mixed = await startTestServer({
+      env: {
+        PREFETCH_GRAPH_SANDBOX: "on",
+        BAIDU_GEO_ENDPOINT: server.sandbox.baiduGeo.url,
+        BAIDU_GEO_ACCESS_KEY_ID: "sandbox-unknown",
+        BAIDU_GEO_SECRET_ACCESS_KEY: "wrong",
+      },
+    });
+    try {
+      const res = await mixed.gql(PrefetchTasksPageDocument, {
+        provider: "BAIDU_GEO",
+        account: "default",
+        site: SITE,
+        ...window,
+      });
+      expect(res.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_AUTH_FAILED", account: "default" });
+      expect(JSON.stringify(res)).not.toContain("wrong");
+    } finally {
+      await mixed.close();
+    }
+  });
+
+  it("masks unexpected errors and never sends a stack trace for a syntax error", async () => {
+    const res = await postGraphQL(server.url, { query: "{ prefetchTasks(" });
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions?.code).toBe("GRAPHQL_PARSE_FAILED");
+    expect(JSON.stringify(res)).not.toContain("stacktrace");
+  });
+
+  it("rejects an unknown DurationUnit or a malformed DateTime variable as BAD_USER_INPUT", async () => {
+    const res = await postGraphQL(server.url, {
+      query: print(PrefetchTasksPageDocument),
+      variables: { provider: "BAIDU_GEO", site: SITE, startTime: "yesterday" },
+    });
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+  });
+});
