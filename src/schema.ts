@@ -6,6 +6,8 @@ import { buildSchema, createResolversMap } from "type-graphql";
 import type { Context } from "./context";
 import { decodeGlobalId } from "./domain/global-id";
 import type { PrefetchTask } from "./domain/prefetch-task";
+import { CdnSiteResolver } from "./graphql/cdn-site.resolver";
+import { CdnSiteType } from "./graphql/cdn-site.type";
 import { NodeResolver } from "./graphql/node.resolver";
 import { PrefetchResolver } from "./graphql/prefetch.resolver";
 import { PrefetchTaskResolver } from "./graphql/prefetch-task.resolver";
@@ -22,8 +24,8 @@ const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/fede
  */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
   const base = await buildSchema({
-    resolvers: [PrefetchResolver, PrefetchTaskResolver, NodeResolver],
-    orphanedTypes: [BaiduGeoPrefetchType, WangsuCdnProPrefetchType],
+    resolvers: [PrefetchResolver, PrefetchTaskResolver, NodeResolver, CdnSiteResolver],
+    orphanedTypes: [BaiduGeoPrefetchType, WangsuCdnProPrefetchType, CdnSiteType],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { forbidUnknownValues: false },
   });
@@ -37,6 +39,12 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
       return ref ? ctx.loaders.task.load(ref) : null;
     },
   };
+  resolvers.CdnSite = {
+    ...((resolvers.CdnSite ?? {}) as Record<string, unknown>),
+    // Nothing to look up: the key is the whole of what this subgraph needs to know about a site.
+    __resolveReference: (reference: { domain?: unknown }): { domain: string } | null =>
+      typeof reference.domain === "string" ? { domain: reference.domain } : null,
+  } as GraphQLResolverMap<unknown>[string];
   return buildSubgraphSchema({
     typeDefs: parse(FEDERATION_LINK + printSchemaWithDirectives(base)),
     resolvers,

@@ -48,7 +48,6 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError(logger),
-    status400ForVariableCoercionErrors: true,
     csrfPrevention: true,
     plugins: [ApolloServerPluginLandingPageDisabled()],
     logger: {

@@ -18,18 +18,11 @@ export const DEFAULT_FIRST = 20;
 export const MAX_FIRST = 500;
 export const MAX_IDS = 100;
 
+/** A connection's arguments apart from the site: shared by Query.prefetchTasks and CdnSite.prefetchTasks. */
 @ArgsType()
-export class PrefetchTasksArgs {
+export class SitePrefetchTasksArgs {
   @Field(() => ProviderKind)
   provider!: ProviderKind;
-
-  @Field(() => String, {
-    nullable: true,
-    description:
-      "The site (domain). Required for BAIDU_GEO; for WANGSU_CDN_PRO, only tasks touching this hostname.",
-  })
-  @Validate(SiteForProviderConstraint)
-  site?: string | null;
 
   @Field(() => String, {
     nullable: true,
@@ -69,6 +62,17 @@ export class PrefetchTasksArgs {
   @IsOptional()
   @MaxLength(2048)
   after?: string | null;
+}
+
+@ArgsType()
+export class PrefetchTasksArgs extends SitePrefetchTasksArgs {
+  @Field(() => String, {
+    nullable: true,
+    description:
+      "The site (domain). Required for BAIDU_GEO; for WANGSU_CDN_PRO, only tasks touching this hostname.",
+  })
+  @Validate(SiteForProviderConstraint)
+  site?: string | null;
 }
 
 @ArgsType()

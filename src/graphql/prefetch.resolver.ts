@@ -7,7 +7,13 @@ import type { PrefetchConnection } from "../pagination/paging-engine";
 import type { ProviderAccountInfo } from "../providers/provider";
 import { PrefetchConnectionType } from "./prefetch-connection.type";
 import { PrefetchTaskType } from "./prefetch-task.type";
-import { DEFAULT_FIRST, MAX_IDS, PrefetchTaskArgs, PrefetchTasksArgs } from "./prefetch-tasks.args";
+import {
+  DEFAULT_FIRST,
+  MAX_IDS,
+  PrefetchTaskArgs,
+  PrefetchTasksArgs,
+  type SitePrefetchTasksArgs,
+} from "./prefetch-tasks.args";
 import { ProviderAccountType } from "./provider-account.type";
 
 @ArgsType()
@@ -15,6 +21,30 @@ export class IdsArgs {
   @Field(() => [ID])
   @ArrayMaxSize(MAX_IDS)
   ids!: string[];
+}
+
+/** One connection page of a site's tasks; the site comes from an argument or from a CdnSite entity. */
+export function listPrefetchTasks(
+  ctx: Context,
+  args: SitePrefetchTasksArgs,
+  site: string | null,
+): Promise<PrefetchConnection> {
+  const provider = ctx.registry.resolve(args.provider, args.account);
+  return ctx.loaders.listing(provider, (onRows) =>
+    ctx.paging.page(
+      {
+        provider,
+        site,
+        startTime: args.startTime ?? null,
+        endTime: args.endTime ?? null,
+        statuses: args.status ?? null,
+        first: args.first ?? DEFAULT_FIRST,
+        after: args.after ?? null,
+        now: ctx.now,
+      },
+      onRows,
+    ),
+  );
 }
 
 /** Loads tasks by global id; ids that are not ours resolve to null, like unknown ones. */
@@ -41,22 +71,7 @@ export class PrefetchResolver {
     @Args(() => PrefetchTasksArgs) args: PrefetchTasksArgs,
     @Ctx() ctx: Context,
   ): Promise<PrefetchConnection> {
-    const provider = ctx.registry.resolve(args.provider, args.account);
-    return ctx.loaders.listing(provider, (onRows) =>
-      ctx.paging.page(
-        {
-          provider,
-          site: args.site ?? null,
-          startTime: args.startTime ?? null,
-          endTime: args.endTime ?? null,
-          statuses: args.status ?? null,
-          first: args.first ?? DEFAULT_FIRST,
-          after: args.after ?? null,
-          now: ctx.now,
-        },
-        onRows,
-      ),
-    );
+    return listPrefetchTasks(ctx, args, args.site ?? null);
   }
 
   @Query(() => PrefetchTaskType, {
