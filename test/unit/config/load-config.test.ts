@@ -1,0 +1,192 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sandboxApplies } from "../../../src/config/config";
+import { ConfigError } from "../../../src/config/config-error";
+import { loadConfig } from "../../../src/config/load-config";
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return [...err.problems];
+    throw err;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+function configFile(content: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), "pg-config-")), "config.json");
+  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+  return file;
+}
+
+describe("loadConfig", () => {
+  it("defaults to port 4000, sandbox auto, GraphiQL on outside production, a generated cursor key", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 4000,
+      sandbox: "auto",
+      graphiql: true,
+      introspection: true,
+      accounts: [],
+      cursorSecretGenerated: true,
+    });
+    expect(config.cursorSecret).toHaveLength(32);
+    expect(sandboxApplies(config)).toBe(true);
+  });
+
+  it("turns GraphiQL and introspection off in production unless enabled", () => {
+    expect(loadConfig({ NODE_ENV: "production" })).toMatchObject({ graphiql: false, introspection: false });
+    expect(loadConfig({ NODE_ENV: "production", PREFETCH_GRAPH_GRAPHIQL: "on" })).toMatchObject({
+      graphiql: true,
+      introspection: true,
+    });
+  });
+
+  it("builds the default Baidu account from its env variables, with the documented endpoint", () => {
+    const config = loadConfig({ BAIDU_GEO_ACCESS_KEY_ID: "ak", BAIDU_GEO_SECRET_ACCESS_KEY: "sk" });
+    expect(config.accounts).toEqual([
+      {
+        name: "default",
+        provider: "BAIDU_GEO",
+        endpoint: "https://geo.baidubce.com",
+        credentials: expect.objectContaining({ accessKeyId: "ak" }),
+      },
+    ]);
+    expect(sandboxApplies(config)).toBe(false);
+  });
+
+  it("builds the default Wangsu account from its env variables", () => {
+    const config = loadConfig({
+      WANGSU_CDNPRO_USERNAME: "u",
+      WANGSU_CDNPRO_API_KEY: "k",
+      WANGSU_CDNPRO_ENDPOINT: "http://127.0.0.1:9000",
+    });
+    expect(config.accounts).toEqual([
+      {
+        name: "default",
+        provider: "WANGSU_CDN_PRO",
+        endpoint: "http://127.0.0.1:9000",
+        credentials: expect.objectContaining({ username: "u" }),
+      },
+    ]);
+  });
+
+  it("serves the sandbox beside real accounts when asked to, and never when off", () => {
+    const env = { BAIDU_GEO_ACCESS_KEY_ID: "ak", BAIDU_GEO_SECRET_ACCESS_KEY: "sk" };
+    expect(sandboxApplies(loadConfig({ ...env, PREFETCH_GRAPH_SANDBOX: "on" }))).toBe(true);
+    expect(sandboxApplies(loadConfig({ PREFETCH_GRAPH_SANDBOX: "off" }))).toBe(false);
+  });
+
+  it("lists every problem at once and never echoes a secret", () => {
+    const problems = problemsOf({
+      PORT: "70000",
+      PREFETCH_GRAPH_SANDBOX: "maybe",
+      PREFETCH_GRAPH_CURSOR_SECRET: "short-secret-value",
+      BAIDU_GEO_SECRET_ACCESS_KEY: "super-secret-sk",
+      WANGSU_CDNPRO_USERNAME: "u",
+      WANGSU_CDNPRO_API_KEY: "k",
+      WANGSU_CDNPRO_ENDPOINT: "ftp://example.com/path",
+    });
+    expect(problems).toEqual([
+      expect.stringContaining("PORT"),
+      expect.stringContaining("PREFETCH_GRAPH_SANDBOX"),
+      expect.stringContaining("PREFETCH_GRAPH_CURSOR_SECRET"),
+      expect.stringContaining(
+        "BAIDU_GEO_ACCESS_KEY_ID must be set together with BAIDU_GEO_SECRET_ACCESS_KEY",
+      ),
+      expect.stringContaining("WANGSU_CDNPRO_ENDPOINT"),
+    ]);
+    expect(problems.join("\n")).not.toMatch(/super-secret-sk|short-secret-value/);
+  });
+
+  describe("the config file", () => {
+    it("adds any number of accounts of either provider, with optional endpoints and rate budgets", () => {
+      const file = configFile({
+        accounts: [
+          { name: "cn", provider: "BAIDU_GEO", credentials: { accessKeyId: "a", secretAccessKey: "s" } },
+          {
+            name: "eu",
+            provider: "WANGSU_CDN_PRO",
+            credentials: { username: "u", apiKey: "k" },
+            rateLimit: { points: 10, durationSeconds: 60 },
+          },
+          {
+            name: "us",
+            provider: "WANGSU_CDN_PRO",
+            endpoint: "https://ngapi.cdnetworks.com",
+            credentials: { username: "u2", apiKey: "k2" },
+          },
+        ],
+      });
+      const config = loadConfig({ PREFETCH_GRAPH_CONFIG: file });
+      expect(config.accounts.map((a) => [a.provider, a.name, a.endpoint, a.rateLimit])).toEqual([
+        ["BAIDU_GEO", "cn", "https://geo.baidubce.com", undefined],
+        ["WANGSU_CDN_PRO", "eu", "https://open.chinanetcenter.com", { points: 10, durationSeconds: 60 }],
+        ["WANGSU_CDN_PRO", "us", "https://ngapi.cdnetworks.com", undefined],
+      ]);
+    });
+
+    it("reports every invalid entry at once, by index and property, without the secret values", () => {
+      const file = configFile({
+        accounts: [
+          {
+            name: "bad name!",
+            provider: "BAIDU_GEO",
+            credentials: { accessKeyId: "a", secretAccessKey: "s" },
+          },
+          { name: "x", provider: "AKAMAI", credentials: {} },
+          {
+            name: "y",
+            provider: "WANGSU_CDN_PRO",
+            credentials: { username: "u", apiKey: "", typo: "leaked-value" },
+          },
+          {
+            name: "z",
+            provider: "WANGSU_CDN_PRO",
+            credentials: { username: "u", apiKey: "k" },
+            rateLimit: { points: 0, durationSeconds: 60 },
+          },
+          { name: "z", provider: "WANGSU_CDN_PRO", credentials: { username: "u", apiKey: "k" } },
+        ],
+      });
+      const problems = problemsOf({ PREFETCH_GRAPH_CONFIG: file });
+      const text = problems.join("\n");
+      expect(text).toContain("accounts[0]: name");
+      expect(text).toContain("accounts[1]: provider");
+      expect(text).toMatch(/accounts\[2\]\.credentials: .*apiKey/);
+      expect(text).toMatch(/accounts\[2\]\.credentials: .*typo/);
+      expect(text).toMatch(/accounts\[3\]\.rateLimit: .*points/);
+      expect(text).toContain('account "z" of WANGSU_CDN_PRO is configured twice');
+      expect(text).not.toContain("leaked-value");
+    });
+
+    it("says when the file is not JSON or cannot be read", () => {
+      expect(problemsOf({ PREFETCH_GRAPH_CONFIG: configFile("{ nope") })).toEqual([
+        expect.stringContaining("not valid JSON"),
+      ]);
+      expect(problemsOf({ PREFETCH_GRAPH_CONFIG: "/nonexistent/prefetch-graph.json" })).toEqual([
+        expect.stringContaining("cannot be read"),
+      ]);
+      expect(problemsOf({ PREFETCH_GRAPH_CONFIG: configFile({ accounts: {} }) })).toEqual([
+        expect.stringContaining('"accounts" array'),
+      ]);
+    });
+
+    it("rejects an account configured both in env and in the file under the same name", () => {
+      const file = configFile({
+        accounts: [
+          { name: "default", provider: "BAIDU_GEO", credentials: { accessKeyId: "a", secretAccessKey: "s" } },
+        ],
+      });
+      expect(
+        problemsOf({
+          PREFETCH_GRAPH_CONFIG: file,
+          BAIDU_GEO_ACCESS_KEY_ID: "ak",
+          BAIDU_GEO_SECRET_ACCESS_KEY: "sk",
+        }),
+      ).toEqual([expect.stringContaining('"default" of BAIDU_GEO is configured twice')]);
+    });
+  });
+});
