@@ -69,6 +69,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         endpoint: wangsuCdnPro.url,
         credentials: wangsuCredentials,
         sandbox: true,
+        // The client's budget matches the emulator's limit, as it would the real provider's.
+        ...(options.wangsuRateLimit ? { rateLimit: options.wangsuRateLimit } : {}),
       },
     ],
     async close() {

@@ -1,0 +1,161 @@
+/* eslint-disable no-console -- a benchmark prints its figures */
+import "reflect-metadata";
+import { performance } from "node:perf_hooks";
+import {
+  NodesByIdsDocument,
+  PrefetchTaskByIdDocument,
+  PrefetchTasksLazyDocument,
+  PrefetchTasksPageDocument,
+  type PrefetchTasksPageQuery,
+} from "../__generated__/graphql";
+import { daysBefore, startTestServer, type GraphQLResponse, type TestServer } from "../support/harness";
+
+/**
+ * `npm run bench`: side-by-side figures of the choices that matter for speed, measured in one run against the
+ * real server and the sandbox on loopback. Ratios, not absolute times, are the point: both sides of a pair run
+ * on the same machine in the same process. Nothing here is asserted; tests check behaviour, not time.
+ */
+interface Sample {
+  ms: number;
+  calls: number;
+}
+
+/** Fails the run on any GraphQL error: a figure of failed operations would mean nothing. */
+function ok<T extends { errors?: unknown[] }>(res: T): T {
+  if (res.errors) throw new Error(`operation failed: ${JSON.stringify(res.errors).slice(0, 300)}`);
+  return res;
+}
+
+async function measure(
+  server: TestServer,
+  runs: number,
+  op: () => Promise<{ errors?: unknown[] } | void>,
+): Promise<Sample> {
+  const fn = async (): Promise<void> => {
+    const res = await op();
+    if (res) ok(res);
+  };
+  for (let i = 0; i < 3; i++) await fn(); // warm-up: JIT, keep-alive connections
+  server.sandbox.baiduGeo.resetCalls();
+  server.sandbox.wangsuCdnPro.resetCalls();
+  const t0 = performance.now();
+  for (let i = 0; i < runs; i++) await fn();
+  const ms = (performance.now() - t0) / runs;
+  const calls = (server.sandbox.baiduGeo.calls() + server.sandbox.wangsuCdnPro.calls()) / runs;
+  return { ms, calls };
+}
+
+function row(name: string, a: Sample, b: Sample): void {
+  console.log(
+    `${name.padEnd(58)} ${a.ms.toFixed(2).padStart(8)} ms ${a.calls.toFixed(1).padStart(6)} calls | ${b.ms
+      .toFixed(2)
+      .padStart(
+        8,
+      )} ms ${b.calls.toFixed(1).padStart(6)} calls | time ratio ${(b.ms / a.ms).toFixed(2)}x, calls ratio ${(
+      b.calls / Math.max(a.calls, 1e-9)
+    ).toFixed(2)}x`,
+  );
+}
+
+async function main(): Promise<void> {
+  // The emulator's (and so the client's) Wangsu budget is lifted: the bench measures our work, not the limit.
+  const server = await startTestServer({
+    sandbox: { wangsuRateLimit: { points: 1_000_000, durationSeconds: 1 } },
+  });
+  try {
+    const wAnchor = server.sandbox.wangsuCdnPro.anchor;
+    const bAnchor = server.sandbox.baiduGeo.anchor;
+    const wWindow = { startTime: daysBefore(wAnchor, 20).toISOString(), endTime: wAnchor.toISOString() };
+    const bWindow = { startTime: daysBefore(bAnchor, 20).toISOString(), endTime: bAnchor.toISOString() };
+    const RUNS = 30;
+
+    console.log("pair: A | B (per operation, mean of %d runs)", RUNS);
+
+    // 1. Field-level laziness: a frontend that selects only row fields vs one that needs the URLs.
+    const narrow = await measure(server, RUNS, () =>
+      server.gql(PrefetchTasksLazyDocument, {
+        provider: "WANGSU_CDN_PRO",
+        ...wWindow,
+        first: 50,
+        withTargets: false,
+        withDetails: false,
+      }),
+    );
+    const wide = await measure(server, RUNS, () =>
+      server.gql(PrefetchTasksLazyDocument, {
+        provider: "WANGSU_CDN_PRO",
+        ...wWindow,
+        first: 50,
+        withTargets: true,
+        withDetails: true,
+      }),
+    );
+    row("Wangsu 50 rows: row fields only | + targets & details", narrow, wide);
+
+    // 2. DataLoader batching: 40 ids in one nodes() vs 40 separate operations.
+    const page = ok(
+      await server.gql(PrefetchTasksPageDocument, {
+        provider: "BAIDU_GEO",
+        site: "www.example.com",
+        ...bWindow,
+        first: 40,
+      }),
+    );
+    const edges = page.data!.prefetchTasks!.edges;
+    const ids = edges.map((e) => e.node.id);
+    const batched = await measure(server, RUNS, () =>
+      server.gql(NodesByIdsDocument, { ids: [...ids, ...ids] }),
+    );
+    const oneByOne = await measure(server, 5, async () => {
+      for (const e of [...edges, ...edges]) {
+        ok(
+          await server.gql(PrefetchTaskByIdDocument, {
+            provider: "BAIDU_GEO",
+            site: "www.example.com",
+            taskId: e.node.taskId,
+          }),
+        );
+      }
+    });
+    row("Baidu 80 lookups (40 distinct): one nodes() | 80 operations", batched, oneByOne);
+
+    // 3. Paging: one connection page of 500 vs 25 pages of 20 over the same rows.
+    const big = await measure(server, 10, () =>
+      server.gql(PrefetchTasksPageDocument, {
+        provider: "BAIDU_GEO",
+        site: "www.example.com",
+        startTime: daysBefore(bAnchor, 59).toISOString(),
+        endTime: bAnchor.toISOString(),
+        first: 500,
+      }),
+    );
+    const small = await measure(server, 3, async () => {
+      let after: string | null = null;
+      for (;;) {
+        const res: GraphQLResponse<PrefetchTasksPageQuery> = ok(
+          await server.gql(PrefetchTasksPageDocument, {
+            provider: "BAIDU_GEO",
+            site: "www.example.com",
+            startTime: daysBefore(bAnchor, 59).toISOString(),
+            endTime: bAnchor.toISOString(),
+            first: 20,
+            after,
+          }),
+        );
+        const conn = res.data!.prefetchTasks!;
+        if (!conn.pageInfo.hasNextPage) break;
+        after = conn.pageInfo.endCursor;
+      }
+    });
+    row("Baidu ~390 rows over 59 days: first 500 | pages of 20", big, small);
+
+    const heap = process.memoryUsage();
+    console.log(
+      `heap used after the run: ${(heap.heapUsed / 1024 / 1024).toFixed(1)} MiB, rss ${(heap.rss / 1024 / 1024).toFixed(1)} MiB`,
+    );
+  } finally {
+    await server.close();
+  }
+}
+
+void main();
