@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { errors as undiciErrors, type Dispatcher } from "undici";
 import type { Logger } from "pino";
 import { UpstreamError } from "../errors/app-error";
+import { ConcurrencyLimit } from "./concurrency-limit";
 import { UNLIMITED_BUDGET, type RateBudget } from "./rate-budget";
 
 export interface UpstreamResponse {
@@ -44,6 +45,8 @@ export interface UpstreamHttpOptions {
   readonly logger: Logger;
   readonly retry?: RetryPolicy;
   readonly budget?: RateBudget;
+  /** Upstream calls of this account in flight at once, across all requests. Default 8. */
+  readonly maxConcurrent?: number;
   /** Largest body we read before giving up (a defence against a runaway upstream). */
   readonly maxBodyBytes?: number;
 }
@@ -59,7 +62,7 @@ export interface UpstreamRequest {
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /**
- * The one outbound-HTTP wrapper: rate budget per attempt, bounded jittered retries for idempotent calls that
+ * The one outbound-HTTP wrapper: rate budget per attempt, a per-account bound on calls in flight, bounded jittered retries for idempotent calls that
  * honour Retry-After, transport errors classified into UpstreamErrors, and the last outcome kept for readiness.
  * HTTP statuses are returned, not thrown: each provider's client reads its own error bodies.
  * Retries are hand-rolled rather than undici's retry interceptor because each attempt must re-sign and draw
@@ -70,8 +73,10 @@ export class UpstreamHttp {
   private readonly retry: RetryPolicy;
   private readonly budget: RateBudget;
   private readonly log: Logger;
+  private readonly slots: ConcurrencyLimit;
 
   constructor(private readonly options: UpstreamHttpOptions) {
+    this.slots = new ConcurrencyLimit(options.maxConcurrent ?? 8);
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.budget = options.budget ?? UNLIMITED_BUDGET;
     this.log = options.logger.child({ provider: options.provider, account: options.account });
@@ -92,7 +97,7 @@ export class UpstreamHttp {
       await this.budget.take();
       let response: UpstreamResponse;
       try {
-        response = await this.once(req);
+        response = await this.slots.run(() => this.once(req));
       } catch (err) {
         const error = this.classify(err);
         if (last || error.code !== "UPSTREAM_UNAVAILABLE") {

@@ -27,7 +27,6 @@ export const BAIDU_GEO_CAPABILITIES: ProviderCapabilities = {
 };
 
 /** By-id lookups in flight at once per getTasks batch: Baidu has no batch lookup and documents no rate. */
-const LOOKUP_CONCURRENCY = 4;
 
 export class BaiduGeoProvider implements PrefetchProvider {
   readonly kind = ProviderKind.BAIDU_GEO;
@@ -46,13 +45,16 @@ export class BaiduGeoProvider implements PrefetchProvider {
   }
 
   async getTasks(refs: readonly TaskRef[]): Promise<ReadonlyArray<PrefetchTask | null | Error>> {
-    return mapWithConcurrency(refs, LOOKUP_CONCURRENCY, async (ref) => {
-      try {
-        return await this.getTask(ref);
-      } catch (error) {
-        return error instanceof Error ? error : new Error(String(error));
-      }
-    });
+    // Baidu has no batch lookup: one call per ref, bounded per account by UpstreamHttp.
+    return Promise.all(
+      refs.map(async (ref) => {
+        try {
+          return await this.getTask(ref);
+        } catch (error) {
+          return error instanceof Error ? error : new Error(String(error));
+        }
+      }),
+    );
   }
 
   lastOutcome(): CallOutcome | null {
@@ -73,23 +75,6 @@ export class BaiduGeoProvider implements PrefetchProvider {
 
 function siteRequired(): BadUserInputError {
   return new BadUserInputError("site", "Baidu GEO looks prefetch tasks up by site: pass a site.");
-}
-
-/** Results in input order, at most `limit` calls in flight. */
-async function mapWithConcurrency<T, R>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  const queue = items.map((item, index) => ({ item, index }));
-  const worker = async (): Promise<void> => {
-    for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
-      results[job.index] = await fn(job.item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, queue.length) }, worker));
-  return results;
 }
 
 /** Knobs the registry leaves at their defaults; tests shorten retries and pin the signing clock. */

@@ -32,9 +32,6 @@ export const WANGSU_CDN_PRO_CAPABILITIES: ProviderCapabilities = {
   siteRequired: false,
 };
 
-/** Detail calls in flight at once per account: enough to overlap latency, few enough not to burst the budget. */
-const DETAIL_CONCURRENCY = 4;
-
 export class WangsuCdnProProvider implements PrefetchProvider {
   readonly kind = PROVIDER;
   readonly capabilities = WANGSU_CDN_PRO_CAPABILITIES;
@@ -42,7 +39,6 @@ export class WangsuCdnProProvider implements PrefetchProvider {
   constructor(
     readonly account: ProviderAccountInfo,
     private readonly client: WangsuCdnProClient,
-    private readonly concurrency: number = DETAIL_CONCURRENCY,
   ) {}
 
   /**
@@ -77,14 +73,9 @@ export class WangsuCdnProProvider implements PrefetchProvider {
 
   async getTasks(refs: readonly TaskRef[]): Promise<ReadonlyArray<PrefetchTask | null | Error>> {
     const ids = [...new Set(refs.filter((ref) => this.owns(ref)).map((ref) => ref.taskId))];
-    const results = new Map<string, PrefetchTask | null | Error>();
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      for (let id = ids[next++]; id !== undefined; id = ids[next++]) {
-        results.set(id, await this.getTask(id));
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, ids.length) }, worker));
+    // One detail call per distinct id; UpstreamHttp bounds the calls in flight per account.
+    const found = await Promise.all(ids.map((id) => this.getTask(id)));
+    const results = new Map(ids.map((id, i) => [id, found[i] ?? null]));
     return refs.map((ref) =>
       this.owns(ref)
         ? (results.get(ref.taskId) ?? null)

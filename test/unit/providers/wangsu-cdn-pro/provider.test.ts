@@ -259,11 +259,11 @@ describe("WangsuCdnProProvider against a real HTTP server", () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
 
-  it("keeps at most four detail calls in flight per account", async () => {
+  it("keeps at most eight detail calls in flight per account (the UpstreamHttp default)", async () => {
     const provider = createProvider(() => agent, endpoint);
-    const refs = Array.from({ length: 12 }, (_, i) => ref(`t${i}`));
+    const refs = Array.from({ length: 20 }, (_, i) => ref(`t${i}`));
     const tasks = await provider.getTasks(refs);
     expect(tasks.map((t) => (t as PrefetchTask).ref.taskId)).toEqual(refs.map((r) => r.taskId));
-    expect(maxInFlight).toBe(4);
+    expect(maxInFlight).toBe(8);
   });
 });
