@@ -29,7 +29,7 @@ describe("ConcurrencyLimit", () => {
   it("starts waiting tasks in arrival order", async () => {
     const limit = new ConcurrencyLimit(1);
     const order: number[] = [];
-    await Promise.all([1, 2, 3].map((n) => limit.run(async () => void order.push(n))));
+    await Promise.all([1, 2, 3].map((n) => limit.run(() => Promise.resolve(void order.push(n)))));
     expect(order).toEqual([1, 2, 3]);
   });
 });
