@@ -1,0 +1,78 @@
+import { PrefetchTasksDurationsDocument, PrefetchTasksLazyDocument } from "../__generated__/graphql";
+import { daysBefore, startTestServer, type TestServer } from "../support/harness";
+
+/** Frontends ask only for what they need, and pay upstream only for what they asked. */
+describe("upstream calls follow the selection", () => {
+  let server: TestServer;
+  const window = (anchor: Date): { startTime: string; endTime: string } => ({
+    startTime: daysBefore(anchor, 10).toISOString(),
+    endTime: anchor.toISOString(),
+  });
+
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+  beforeEach(() => {
+    server.sandbox.baiduGeo.resetCalls();
+    server.sandbox.wangsuCdnPro.resetCalls();
+  });
+
+  it("costs one list call and no lookup for `id status` on a Wangsu list", async () => {
+    const res = await server.gql(PrefetchTasksLazyDocument, {
+      provider: "WANGSU_CDN_PRO",
+      ...window(server.sandbox.wangsuCdnPro.anchor),
+      first: 6,
+      withTargets: false,
+      withDetails: false,
+    });
+    expect(res.errors).toBeUndefined();
+    expect(server.sandbox.wangsuCdnPro.calls("list")).toBe(1);
+    expect(server.sandbox.wangsuCdnPro.calls("detail")).toBe(0);
+  });
+
+  it("costs one list call and no lookup for `id status` on a Baidu list, and still none with targets", async () => {
+    for (const withTargets of [false, true]) {
+      server.sandbox.baiduGeo.resetCalls();
+      const res = await server.gql(PrefetchTasksLazyDocument, {
+        provider: "BAIDU_GEO",
+        site: "www.example.com",
+        ...window(server.sandbox.baiduGeo.anchor),
+        first: 6,
+        withTargets,
+        withDetails: false,
+      });
+      expect(res.errors).toBeUndefined();
+      expect(server.sandbox.baiduGeo.calls("list")).toBe(1);
+      expect(server.sandbox.baiduGeo.calls("byId")).toBe(0);
+    }
+  });
+
+  it("adds one Wangsu detail call per returned row when @include turns on a field the rows lack", async () => {
+    const res = await server.gql(PrefetchTasksLazyDocument, {
+      provider: "WANGSU_CDN_PRO",
+      ...window(server.sandbox.wangsuCdnPro.anchor),
+      first: 6,
+      withTargets: true,
+      withDetails: false,
+    });
+    expect(res.errors).toBeUndefined();
+    expect(server.sandbox.wangsuCdnPro.calls("detail")).toBe(6);
+  });
+
+  it("skips the detail calls that durations needing startedAt would cost when @skip leaves them out", async () => {
+    const vars = {
+      provider: "WANGSU_CDN_PRO" as const,
+      ...window(server.sandbox.wangsuCdnPro.anchor),
+      first: 5,
+    };
+    const skipped = await server.gql(PrefetchTasksDurationsDocument, { ...vars, skipStartedAt: true });
+    expect(skipped.errors).toBeUndefined();
+    expect(skipped.data!.prefetchTasks!.nodes[0]).not.toHaveProperty("runDuration");
+    expect(server.sandbox.wangsuCdnPro.calls("detail")).toBe(0);
+
+    const included = await server.gql(PrefetchTasksDurationsDocument, { ...vars, skipStartedAt: false });
+    expect(included.errors).toBeUndefined();
+    expect(server.sandbox.wangsuCdnPro.calls("detail")).toBe(5);
+  });
+});
