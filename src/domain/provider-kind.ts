@@ -10,3 +10,13 @@ export const PROVIDER_KINDS: readonly ProviderKind[] = Object.values(ProviderKin
 export function isProviderKind(value: unknown): value is ProviderKind {
   return typeof value === "string" && (PROVIDER_KINDS as readonly string[]).includes(value);
 }
+
+/** Names for messages people read; extensions carry the enum value. */
+export const PROVIDER_DISPLAY_NAMES: Readonly<Record<ProviderKind, string>> = {
+  BAIDU_GEO: "Baidu GEO",
+  WANGSU_CDN_PRO: "Wangsu CDN Pro",
+};
+
+export function providerDisplayName(provider: string): string {
+  return isProviderKind(provider) ? PROVIDER_DISPLAY_NAMES[provider] : provider;
+}

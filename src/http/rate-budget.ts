@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { RateLimiterMemory, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { providerDisplayName } from "../domain/provider-kind";
 import { UpstreamError } from "../errors/app-error";
 
 /**
@@ -76,7 +77,7 @@ export class LimiterRateBudget implements RateBudget {
     const retryAfterSeconds = Math.ceil(waitMs / 1000);
     return new UpstreamError(
       "UPSTREAM_RATE_LIMITED",
-      `The call budget of ${this.options.provider} account "${this.options.account}" is spent; retry in ${retryAfterSeconds} s.`,
+      `The call budget of ${providerDisplayName(this.options.provider)} account "${this.options.account}" is spent; retry in ${retryAfterSeconds} s.`,
       { provider: this.options.provider, account: this.options.account, retryAfterSeconds },
     );
   }

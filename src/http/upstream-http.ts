@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { errors as undiciErrors, type Dispatcher } from "undici";
 import type { Logger } from "pino";
+import { providerDisplayName } from "../domain/provider-kind";
 import { UpstreamError } from "../errors/app-error";
 import { ConcurrencyLimit } from "./concurrency-limit";
 import { UNLIMITED_BUDGET, type RateBudget } from "./rate-budget";
@@ -171,13 +172,23 @@ export class UpstreamHttp {
       err instanceof undiciErrors.BodyTimeoutError ||
       err instanceof undiciErrors.ConnectTimeoutError
     ) {
-      return new UpstreamError("UPSTREAM_TIMEOUT", `${up.provider} did not answer in time.`, up, {
-        cause: err,
-      });
+      return new UpstreamError(
+        "UPSTREAM_TIMEOUT",
+        `${providerDisplayName(up.provider)} did not answer in time.`,
+        up,
+        {
+          cause: err,
+        },
+      );
     }
-    return new UpstreamError("UPSTREAM_UNAVAILABLE", `${up.provider} could not be reached.`, up, {
-      cause: err,
-    });
+    return new UpstreamError(
+      "UPSTREAM_UNAVAILABLE",
+      `${providerDisplayName(up.provider)} could not be reached.`,
+      up,
+      {
+        cause: err,
+      },
+    );
   }
 
   private backoff(attempt: number, retryAfterSeconds: number | null): number {
