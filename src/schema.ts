@@ -44,7 +44,7 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     // Nothing to look up: the key is the whole of what this subgraph needs to know about a site.
     __resolveReference: (reference: { domain?: unknown }): { domain: string } | null =>
       typeof reference.domain === "string" ? { domain: reference.domain } : null,
-  } as GraphQLResolverMap<unknown>[string];
+  };
   return buildSubgraphSchema({
     typeDefs: parse(FEDERATION_LINK + printSchemaWithDirectives(base)),
     resolvers,

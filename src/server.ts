@@ -11,6 +11,7 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import type { GraphQLSchema } from "graphql";
 import { createContext, type AppServices, type Context } from "./context";
 import { createFormatError } from "./errors/format-error";
+import { operationLimitRules } from "./graphql/operation-limits";
 
 export const GRAPHQL_PATH = "/graphql";
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -49,6 +50,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError(logger),
     csrfPrevention: true,
+    validationRules: operationLimitRules(),
     plugins: [ApolloServerPluginLandingPageDisabled()],
     logger: {
       debug: (m: unknown) => logger.debug(String(m)),
@@ -95,18 +97,19 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     }
     let body: unknown;
     if (req.method === "POST") {
+      const contentType = req.headers["content-type"] ?? "";
+      const json = /^application\/(graphql-response\+)?json\b/i.test(contentType);
+      // JSON on the wire is UTF-8 (RFC 8259 §8.1); decoding another declared charset as UTF-8 would garble it.
+      if (json && !declaresUtf8(contentType)) {
+        return sendJson(res, 415, badRequest("JSON request bodies must be UTF-8 (charset=utf-8)"));
+      }
       const raw = await readBody(req);
-      if (raw === null)
-        return sendJson(res, 413, {
-          errors: [{ message: "Request body too large", extensions: { code: "BAD_REQUEST" } }],
-        });
-      if (/^application\/(graphql-response\+)?json\b/i.test(req.headers["content-type"] ?? "")) {
+      if (raw === null) return sendJson(res, 413, badRequest("Request body too large"));
+      if (json) {
         try {
           body = raw.length === 0 ? undefined : JSON.parse(raw);
         } catch {
-          return sendJson(res, 400, {
-            errors: [{ message: "The request body is not valid JSON", extensions: { code: "BAD_REQUEST" } }],
-          });
+          return sendJson(res, 400, badRequest("The request body is not valid JSON"));
         }
       }
     }
@@ -161,6 +164,8 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
 function readiness(services: AppServices, draining: boolean): object {
   return {
     status: draining ? "draining" : "ready",
+    // Both are done before the server exists (a bad config exits at start-up), so a /readyz that answers has them.
+    config: "loaded",
     schema: "built",
     accounts: services.registry.providers.map((p) => {
       const last = p.lastOutcome();
@@ -186,16 +191,43 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-async function readBody(req: IncomingMessage): Promise<string | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+function badRequest(message: string): object {
+  return { errors: [{ message, extensions: { code: "BAD_REQUEST" } }] };
+}
+
+/** No charset parameter means UTF-8 (GraphQL over HTTP); any other declared charset is refused. */
+function declaresUtf8(contentType: string): boolean {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(contentType)?.[1]?.toLowerCase();
+  return charset === undefined || charset === "utf-8" || charset === "utf8";
+}
+
+/**
+ * The body as text, or null once it would pass MAX_BODY_BYTES. The rest of an oversized body is left to flow
+ * and be discarded (bounded by requestTimeout), never destroyed mid-stream: that left the keep-alive
+ * connection wedged, so the client's next request on it hung until the connection was reset.
+ */
+function readBody(req: IncomingMessage): Promise<string | null> {
+  if (Number(req.headers["content-length"]) > MAX_BODY_BYTES) return Promise.resolve(null);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= MAX_BODY_BYTES) {
+        chunks.push(chunk);
+        return;
+      }
+      chunks.length = 0;
+      req.off("data", onData);
+      req.resume();
+      resolve(null);
+    };
+    req.on("data", onData);
+    req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.once("error", reject);
+    // After "end" (or the 413) this settles nothing; before it, the client went away mid-body.
+    req.once("close", () => reject(new Error("the client closed the request before its body ended")));
+  });
 }
 
 function validRequestId(value: string | string[] | undefined): string | null {

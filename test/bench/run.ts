@@ -1,4 +1,3 @@
-/* eslint-disable no-console -- a benchmark prints its figures */
 import "reflect-metadata";
 import { performance } from "node:perf_hooks";
 import {

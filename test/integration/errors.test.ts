@@ -202,3 +202,36 @@ describe("bad input and failing providers", () => {
     expect(res.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
   });
 });
+
+describe("operation limits", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  it("refuses an operation with more than ten prefetchTasks fields before any upstream call", async () => {
+    server.sandbox.baiduGeo.resetCalls();
+    const aliases = Array.from(
+      { length: 11 },
+      (_, i) => `a${i}: prefetchTasks(provider: BAIDU_GEO, site: "${SITE}") { nodes { id } }`,
+    );
+    const res = await postGraphQL(server.url, { query: `{ ${aliases.join("\n")} }` });
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]).toMatchObject({ extensions: { code: "GRAPHQL_VALIDATION_FAILED" } });
+    expect(res.errors?.[0]?.message).toContain("limit is 10");
+    expect(server.sandbox.baiduGeo.calls()).toBe(0);
+  });
+
+  it("counts the connections inside fragments too", async () => {
+    const aliases = Array.from(
+      { length: 6 },
+      (_, i) => `a${i}: prefetchTasks(provider: BAIDU_GEO, site: "${SITE}") { nodes { id } }`,
+    );
+    const res = await postGraphQL(server.url, {
+      query: `query { ...A ...B } fragment A on Query { ${aliases.join(" ")} } fragment B on Query { ${aliases.join(" ").replace(/a(\d)/g, "b$1")} }`,
+    });
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.message).toContain("12 times");
+  });
+});
