@@ -1,4 +1,5 @@
 import { formatBceTimestamp } from "./timestamp";
+import { SeededRandom } from "../seeded-random";
 
 export type BaiduPrefetchStatus = "waiting" | "in-progress" | "completed" | "failed";
 
@@ -67,18 +68,6 @@ const FAILURE_REASONS = [
   "DNS Resolution Failed",
 ] as const;
 
-/** mulberry32: tiny, fast and good enough for fixtures; the seed fully determines the sequence. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** FNV-1a of the site mixed with the seed, so each site has its own stream and adding a site moves no other. */
 function siteSeed(seed: number, site: string): number {
   let hash = 0x811c9dc5 ^ (seed >>> 0);
@@ -89,33 +78,7 @@ function siteSeed(seed: number, site: string): number {
   return hash >>> 0;
 }
 
-class Draw {
-  constructor(private readonly next: () => number) {}
-  unit(): number {
-    return this.next();
-  }
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    const item = items[Math.floor(this.next() * items.length)];
-    if (item === undefined) throw new RangeError("pick from an empty list");
-    return item;
-  }
-  hex(length: number): string {
-    let out = "";
-    while (out.length < length)
-      out += Math.floor(this.next() * 0x100000000)
-        .toString(16)
-        .padStart(8, "0");
-    return out.slice(0, length);
-  }
-}
-
-function urlFor(draw: Draw, site: string): string {
+function urlFor(draw: SeededRandom, site: string): string {
   const origin = `${draw.chance(0.8) ? "https" : "http"}://${site}`;
   switch (draw.int(0, 7)) {
     case 0:
@@ -142,7 +105,7 @@ function urlFor(draw: Draw, site: string): string {
  * Status by age at the anchor: waiting and in-progress only in the last couple of hours, finished ones older.
  * The two newest submissions of every site are forced waiting and in-progress so both always exist.
  */
-function statusFor(draw: Draw, ageMs: number): BaiduPrefetchStatus {
+function statusFor(draw: SeededRandom, ageMs: number): BaiduPrefetchStatus {
   if (ageMs < 10 * MINUTE) return draw.chance(0.6) ? "waiting" : "in-progress";
   if (ageMs < 2 * HOUR) {
     const roll = draw.unit();
@@ -157,7 +120,7 @@ interface Submission {
   readonly forced?: BaiduPrefetchStatus;
 }
 
-function planSubmissions(draw: Draw, spec: SiteSpec, anchorMs: number): Submission[] {
+function planSubmissions(draw: SeededRandom, spec: SiteSpec, anchorMs: number): Submission[] {
   const submissions: Submission[] = [];
   let remaining = spec.records;
   const add = (createdAtMs: number, forced?: BaiduPrefetchStatus): void => {
@@ -175,7 +138,7 @@ function planSubmissions(draw: Draw, spec: SiteSpec, anchorMs: number): Submissi
 }
 
 function buildRecord(
-  draw: Draw,
+  draw: SeededRandom,
   site: string,
   id: string,
   submission: Submission,
@@ -244,7 +207,7 @@ export function generateSeedData(seed: number, anchor: Date): SeedData {
   const bySite = new Map<string, SeedRecord[]>();
   const byId = new Map<string, SeedRecord>();
   for (const spec of SITES) {
-    const draw = new Draw(mulberry32(siteSeed(seed, spec.site)));
+    const draw = new SeededRandom(siteSeed(seed, spec.site));
     // A few submitters per site, as Baidu user ids (32 hex); some records carry no operator at all.
     const operators = [draw.hex(32), draw.hex(32), draw.hex(32)];
     const records: SeedRecord[] = [];

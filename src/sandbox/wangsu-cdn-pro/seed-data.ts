@@ -1,3 +1,4 @@
+import { SeededRandom } from "../seeded-random";
 import type {
   WangsuDetailBody,
   WangsuFileBody,
@@ -58,57 +59,12 @@ export interface SeededTask {
   readonly metadataKey: "metadata" | "metaData";
 }
 
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; good enough for fixtures and fully reproducible. */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-class Random {
-  private readonly next: () => number;
-
-  constructor(seed: number) {
-    this.next = mulberry32(seed);
-  }
-
-  float(): number {
-    return this.next();
-  }
-
-  /** An integer in [min, max], both inclusive. */
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-
-  chance(probability: number): boolean {
-    return this.next() < probability;
-  }
-
-  pick<T>(items: readonly T[]): T {
-    const item = items[Math.floor(this.next() * items.length)];
-    if (item === undefined) throw new RangeError("pick() from an empty list");
-    return item;
-  }
-
-  hex(length: number): string {
-    let out = "";
-    for (let i = 0; i < length; i++) out += this.int(0, 15).toString(16);
-    return out;
-  }
-}
-
 /** RFC 3339 UTC with whole seconds, the form the documents' examples use (`2021-03-05T00:34:28Z`). */
 export function formatRfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
-const NAME_TEMPLATES: readonly ((r: Random) => string)[] = [
+const NAME_TEMPLATES: readonly ((r: SeededRandom) => string)[] = [
   (r) => `Warm-up before release ${r.int(1, 4)}.${r.int(0, 12)}.${r.int(0, 9)}`,
   () => "Homepage refresh",
   () => "Nightly asset preload",
@@ -130,7 +86,7 @@ const VIDEO_SLUGS = [
 const PRODUCT_SLUGS = ["red-kettle", "trail-shoes", "desk-lamp", "travel-mug"] as const;
 
 /** Paths per hostname, so URLs look like what each kind of site would prefetch. */
-const PATHS: Readonly<Record<(typeof SEEDED_HOSTNAMES)[number], readonly ((r: Random) => string)[]>> = {
+const PATHS: Readonly<Record<(typeof SEEDED_HOSTNAMES)[number], readonly ((r: SeededRandom) => string)[]>> = {
   "www.example.com": [
     () => "/",
     () => "/index.html",
@@ -159,7 +115,7 @@ const FILE_HEADERS: readonly WangsuFileHeaderBody[] = [
   { name: "Accept-Language", value: "zh-CN" },
 ];
 
-function makeHeaders(r: Random): WangsuFileHeaderBody[] {
+function makeHeaders(r: SeededRandom): WangsuFileHeaderBody[] {
   const headers: WangsuFileHeaderBody[] = [];
   const wanted = r.int(1, 2);
   while (headers.length < wanted) {
@@ -170,7 +126,7 @@ function makeHeaders(r: Random): WangsuFileHeaderBody[] {
   return headers;
 }
 
-function makeFileList(r: Random): WangsuFileBody[] {
+function makeFileList(r: SeededRandom): WangsuFileBody[] {
   const twoHosts = r.chance(0.2);
   const first = r.pick(SEEDED_HOSTNAMES);
   const second = twoHosts ? r.pick(SEEDED_HOSTNAMES.filter((h) => h !== first)) : first;
@@ -198,7 +154,7 @@ function hostnamesOf(files: readonly WangsuFileBody[]): string[] {
   return hosts;
 }
 
-function makeRegions(r: Random): string[] {
+function makeRegions(r: SeededRandom): string[] {
   if (r.chance(0.25)) return [];
   const wanted = r.int(1, 3);
   const chosen = new Set<string>();
@@ -207,9 +163,9 @@ function makeRegions(r: Random): string[] {
 }
 
 /** Queue wait plus run time; mostly minutes, with a tail of multi-hour jobs (large video sets). */
-function makeDuration(r: Random): number {
+function makeDuration(r: SeededRandom): number {
   const queue = r.int(0, 15 * 60) * SECOND;
-  const roll = r.float();
+  const roll = r.unit();
   const run =
     roll < 0.7
       ? r.int(60, 20 * 60) * SECOND
@@ -219,8 +175,8 @@ function makeDuration(r: Random): number {
   return queue + run;
 }
 
-function makeFinishedRate(r: Random): number {
-  const roll = r.float();
+function makeFinishedRate(r: SeededRandom): number {
+  const roll = r.unit();
   if (roll < 0.6) return 100;
   if (roll < 0.7) return 0;
   return r.int(1, 99);
@@ -239,7 +195,7 @@ interface Timing {
 }
 
 /** Older than a day: always finished, because no queue-plus-run time reaches a day. */
-function oldTiming(r: Random, submissionMs: number): Timing {
+function oldTiming(r: SeededRandom, submissionMs: number): Timing {
   const startMs = r.chance(0.15) ? ceilTo(submissionMs + r.int(5, 360) * MINUTE, 5 * MINUTE) : undefined;
   const beginMs = startMs ?? submissionMs;
   // A few finished tasks carry no finishTime: the documents mark it optional and the mapper must cope.
@@ -247,7 +203,7 @@ function oldTiming(r: Random, submissionMs: number): Timing {
   return { submissionMs, startMs, finishMs, status: "finished", successRate: makeFinishedRate(r) };
 }
 
-function recentTiming(r: Random, kind: RecentKind, anchorMs: number, isFirst: boolean): Timing {
+function recentTiming(r: SeededRandom, kind: RecentKind, anchorMs: number, isFirst: boolean): Timing {
   switch (kind) {
     case "waiting-queued": {
       // The very first one sits exactly on the anchor so an inclusive enddate bound is exercised.
@@ -263,7 +219,7 @@ function recentTiming(r: Random, kind: RecentKind, anchorMs: number, isFirst: bo
       const ageMs = r.int(5 * 60, 10 * 3600) * SECOND;
       const submissionMs = anchorMs - ageMs;
       const startMs = r.chance(0.25)
-        ? submissionMs + Math.floor((r.float() * ageMs) / 2 / MINUTE) * MINUTE
+        ? submissionMs + Math.floor((r.unit() * ageMs) / 2 / MINUTE) * MINUTE
         : undefined;
       const successRate = r.chance(0.5) ? r.int(0, 99) : undefined;
       return { submissionMs, startMs, status: "inprogress", successRate };
@@ -289,7 +245,7 @@ export interface SeedOptions {
 
 /** About 300 tasks over the 60 days before the anchor, in no particular order (the list query sorts). */
 export function seedWangsuTasks(options: SeedOptions): SeededTask[] {
-  const r = new Random(options.seed);
+  const r = new SeededRandom(options.seed);
   const anchorMs = options.anchor.getTime();
   const webhooks = [r.hex(24), r.hex(24)];
   const ids = new Set<string>();

@@ -2,7 +2,6 @@ import {
   type BaiduPrefetchStatus,
   compareRecords,
   generateSeedData,
-  mulberry32,
   type SeedRecord,
 } from "../../../../src/sandbox/baidu-geo/seed-data";
 import { parseBceTimestamp } from "../../../../src/sandbox/baidu-geo/timestamp";
@@ -159,15 +158,5 @@ describe("the Baidu GEO seed data", () => {
       "operator",
       "id",
     ]);
-  });
-});
-
-describe("mulberry32", () => {
-  it("repeats its sequence for a seed and stays in [0, 1)", () => {
-    const a = mulberry32(42);
-    const b = mulberry32(42);
-    const values = Array.from({ length: 1000 }, () => a());
-    expect(values).toEqual(Array.from({ length: 1000 }, () => b()));
-    expect(values.every((v) => v >= 0 && v < 1)).toBe(true);
   });
 });

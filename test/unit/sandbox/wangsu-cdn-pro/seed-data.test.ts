@@ -1,7 +1,6 @@
 import {
   SEEDED_HOSTNAMES,
   formatRfc3339,
-  mulberry32,
   seedWangsuTasks,
   toDetailBody,
   toListRow,
@@ -17,20 +16,6 @@ const tasks = seedWangsuTasks({ anchor: ANCHOR, seed: 1 });
 function withStatus(status: SeededTask["status"]): SeededTask[] {
   return tasks.filter((task) => task.status === status);
 }
-
-describe("mulberry32", () => {
-  it("repeats its sequence for the same seed", () => {
-    const a = mulberry32(42);
-    const b = mulberry32(42);
-    expect([a(), a(), a()]).toEqual([b(), b(), b()]);
-  });
-
-  it("stays within [0, 1)", () => {
-    const next = mulberry32(7);
-    const values = Array.from({ length: 1000 }, () => next());
-    expect(values.every((v) => v >= 0 && v < 1)).toBe(true);
-  });
-});
 
 describe("seedWangsuTasks", () => {
   it("produces the same tasks for the same seed and anchor", () => {
