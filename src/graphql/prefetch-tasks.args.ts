@@ -18,9 +18,9 @@ export const DEFAULT_FIRST = 20;
 export const MAX_FIRST = 500;
 export const MAX_IDS = 100;
 
-/** A connection's arguments apart from the site: shared by Query.prefetchTasks and CdnSite.prefetchTasks. */
+/** Which provider account: every entry point that reaches one provider takes these. */
 @ArgsType()
-export class SitePrefetchTasksArgs {
+export class ProviderAccountArgs {
   @Field(() => ProviderKind)
   provider!: ProviderKind;
 
@@ -31,7 +31,11 @@ export class SitePrefetchTasksArgs {
   @IsOptional()
   @Matches(ACCOUNT_NAME_PATTERN, { message: "account must be a configured account name" })
   account?: string | null;
+}
 
+/** A connection's arguments apart from the site: shared by Query.prefetchTasks and CdnSite.prefetchTasks. */
+@ArgsType()
+export class SitePrefetchTasksArgs extends ProviderAccountArgs {
   @Field(() => DateTimeScalar, { nullable: true, description: "Default: endTime minus 24 hours." })
   @Validate(TimeWindowConstraint)
   startTime?: Date | null;
@@ -76,10 +80,7 @@ export class PrefetchTasksArgs extends SitePrefetchTasksArgs {
 }
 
 @ArgsType()
-export class PrefetchTaskArgs {
-  @Field(() => ProviderKind)
-  provider!: ProviderKind;
-
+export class PrefetchTaskArgs extends ProviderAccountArgs {
   @Field(() => String, { description: "The provider's own task id." })
   @MaxLength(256)
   @Matches(/^\S+$/, { message: "taskId must not be empty or contain spaces" })
@@ -88,12 +89,4 @@ export class PrefetchTaskArgs {
   @Field(() => String, { nullable: true, description: "The site (domain); required for BAIDU_GEO." })
   @Validate(SiteForProviderConstraint)
   site?: string | null;
-
-  @Field(() => String, {
-    nullable: true,
-    description: "Account name; may be omitted where the provider has exactly one configured account.",
-  })
-  @IsOptional()
-  @Matches(ACCOUNT_NAME_PATTERN, { message: "account must be a configured account name" })
-  account?: string | null;
 }
