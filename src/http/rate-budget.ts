@@ -6,17 +6,22 @@ import { UpstreamError } from "../errors/app-error";
 /**
  * A per-account budget of upstream calls. `take()` resolves when a call may go out, waiting a bounded time for
  * its turn, and otherwise rejects with an UPSTREAM_RATE_LIMITED UpstreamError that carries a retry-after hint.
- * `penalize()` is how a provider's own 429 drains the budget until the time it asked for.
+ * `penalize()` is how a provider's own 429 drains the budget: it answers how long calls now wait, which is also
+ * the retry-after hint clients get.
  */
 export interface RateBudget {
   take(): Promise<void>;
-  penalize(retryAfterSeconds: number): Promise<void>;
+  /** retryAfterSeconds: the provider's Retry-After, or null where it sent none. */
+  penalize(retryAfterSeconds: number | null): Promise<number>;
 }
 
-/** For accounts without a documented limit. */
+/** A hint for a 429 without Retry-After from a provider that documents no limit. */
+const DEFAULT_RETRY_AFTER_SECONDS = 60;
+
+/** For accounts without a documented limit: nothing to draw from, nothing to block. */
 export const UNLIMITED_BUDGET: RateBudget = {
   take: () => Promise.resolve(),
-  penalize: () => Promise.resolve(),
+  penalize: (retryAfterSeconds) => Promise.resolve(retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS),
 };
 
 export interface LimiterBudgetOptions {
@@ -69,8 +74,18 @@ export class LimiterRateBudget implements RateBudget {
     }
   }
 
-  async penalize(retryAfterSeconds: number): Promise<void> {
-    await this.options.limiter.block(this.key, Math.max(1, Math.ceil(retryAfterSeconds)));
+  /**
+   * Blocks the budget for the longest of: what the provider asked for, what is left of the current window, and
+   * the whole window where the provider named no time. block() replaces the window's record, so a shorter block
+   * would hand out a fresh budget while the provider's own window still counts.
+   */
+  async penalize(retryAfterSeconds: number | null): Promise<number> {
+    const current = await this.options.limiter.get(this.key);
+    const windowLeft = current ? Math.ceil(current.msBeforeNext / 1000) : 0;
+    const asked = retryAfterSeconds ?? this.options.limiter.duration;
+    const seconds = Math.max(1, Math.ceil(asked), windowLeft);
+    await this.options.limiter.block(this.key, seconds);
+    return seconds;
   }
 
   private limited(waitMs: number): UpstreamError {

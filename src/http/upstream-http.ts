@@ -11,6 +11,11 @@ export interface UpstreamResponse {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The whole body as text; bodies are small JSON documents. */
   readonly text: string;
+  /**
+   * Seconds until a retry may succeed: for a 429, how long the account's budget is now blocked; otherwise the
+   * Retry-After header, if any.
+   */
+  readonly retryAfterSeconds: number | null;
 }
 
 export interface RetryPolicy {
@@ -112,10 +117,9 @@ export class UpstreamHttp {
         await sleep(this.backoff(attempt, null));
         continue;
       }
-      const retryAfter = parseRetryAfter(response.headers["retry-after"]);
-      if (response.statusCode === 429) {
-        await this.budget.penalize(retryAfter ?? 60);
-      }
+      let retryAfter = parseRetryAfter(response.headers["retry-after"]);
+      if (response.statusCode === 429) retryAfter = await this.budget.penalize(retryAfter);
+      response = { ...response, retryAfterSeconds: retryAfter };
       if (!last && this.retry.retryStatuses.has(response.statusCode)) {
         if (retryAfter !== null && retryAfter * 1000 > this.retry.maxDelayMs) return response;
         this.log.warn(
@@ -157,7 +161,12 @@ export class UpstreamHttp {
       { path: redactPath(req.path), status: res.statusCode, ms: Math.round(performance.now() - started) },
       "upstream call",
     );
-    return { statusCode: res.statusCode, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") };
+    return {
+      statusCode: res.statusCode,
+      headers: res.headers,
+      text: Buffer.concat(chunks).toString("utf8"),
+      retryAfterSeconds: null,
+    };
   }
 
   private upstream(): { provider: string; account: string } {

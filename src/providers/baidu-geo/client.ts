@@ -1,11 +1,6 @@
 import { ProviderKind } from "../../domain/provider-kind";
 import { UpstreamError } from "../../errors/app-error";
-import {
-  headerValue,
-  parseRetryAfter,
-  type UpstreamHttp,
-  type UpstreamResponse,
-} from "../../http/upstream-http";
+import { headerValue, type UpstreamHttp, type UpstreamResponse } from "../../http/upstream-http";
 import type { TimeWindow } from "../provider";
 import {
   bceTimestamp,
@@ -16,6 +11,7 @@ import {
   type QueryParams,
 } from "./auth";
 import { parseErrorBody, parseListResponse, type BaiduListDto } from "./dto";
+import { upstreamStatusError } from "../../http/upstream-status";
 
 export const PREFETCH_STATUS_PATH = "/v2/geo/cache/prefetch";
 
@@ -118,33 +114,16 @@ export class BaiduGeoClient {
   }
 
   private statusError(response: UpstreamResponse): UpstreamError {
-    const status = response.statusCode;
     const body = parseErrorBody(response.text);
-    const upstream = this.upstream(response, body.code, body.requestId);
-    const what = body.code === null ? `${status}` : `${status} ${body.code}`;
-    const message = `Baidu GEO answered ${what}${body.message === null ? "" : `: ${this.quote(body.message)}`}`;
-    if (status === 429) {
-      // Baidu documents no throttling status for GEO (UNCONFIRMED); a 429 is read the HTTP way.
-      const retryAfter = parseRetryAfter(response.headers["retry-after"]);
-      return new UpstreamError(
-        "UPSTREAM_RATE_LIMITED",
-        message,
-        retryAfter === null ? upstream : { ...upstream, retryAfterSeconds: retryAfter },
-      );
-    }
-    // SignatureDoesNotMatch and RequestExpired come with an unconfirmed status (likely 400), hence the codes.
-    if (status === 401 || status === 403 || (body.code !== null && AUTH_CODES.has(body.code))) {
-      return new UpstreamError("UPSTREAM_AUTH_FAILED", message, upstream);
-    }
-    if (status >= 500) return new UpstreamError("UPSTREAM_UNAVAILABLE", message, upstream);
-    // 404 included: whether an unknown task id is a 404 or an empty 200 is UNCONFIRMED, and a 404 may as well
-    // mean a wrong endpoint, which must not read as "no such task".
-    if (status >= 400) return new UpstreamError("UPSTREAM_BAD_REQUEST", message, upstream);
-    return new UpstreamError(
-      "UPSTREAM_BAD_RESPONSE",
-      `Baidu GEO answered with unexpected status ${status}.`,
-      upstream,
-    );
+    return upstreamStatusError(response, {
+      provider: ProviderKind.BAIDU_GEO,
+      account: this.options.account,
+      providerCode: body.code,
+      requestId: body.requestId ?? headerValue(response.headers, "x-bce-request-id") ?? null,
+      message: body.message === null ? null : this.quote(body.message),
+      // SignatureDoesNotMatch and RequestExpired come with an unconfirmed status (likely 400), hence the codes.
+      authCodes: AUTH_CODES,
+    });
   }
 
   private upstream(

@@ -1,12 +1,6 @@
 import type { Logger } from "pino";
 import { UpstreamError } from "../../errors/app-error";
-import {
-  headerValue,
-  parseRetryAfter,
-  type CallOutcome,
-  type UpstreamHttp,
-  type UpstreamResponse,
-} from "../../http/upstream-http";
+import { type CallOutcome, type UpstreamHttp, type UpstreamResponse } from "../../http/upstream-http";
 import type { TimeWindow } from "../provider";
 import type { WangsuCdnProSigner } from "./auth";
 import {
@@ -18,6 +12,7 @@ import {
   type WangsuPrefetchDetailDto,
   type WangsuPrefetchListDto,
 } from "./dto";
+import { upstreamStatusError } from "../../http/upstream-status";
 
 /** The list endpoint's documented maximum `limit`. */
 export const MAX_LIST_LIMIT = 200;
@@ -128,42 +123,19 @@ export class WangsuCdnProClient {
   }
 
   private statusError(res: UpstreamResponse): UpstreamError {
-    const status = res.statusCode;
     const body = parseErrorBody(res.text);
-    const code = body?.code ?? undefined;
-    const requestId = body?.requestId ?? undefined;
-    const upstream = {
-      ...this.upstream(),
-      httpStatus: status,
-      ...(code !== undefined && { providerCode: code }),
-      ...(requestId !== undefined && { requestId }),
-    };
     // The upstream's own message is logged, not echoed to clients: it is free text we do not control.
     this.options.logger.warn(
-      { status, upstreamCode: code, upstreamMessage: body?.message?.slice(0, 300) },
+      { status: res.statusCode, upstreamCode: body?.code, upstreamMessage: body?.message?.slice(0, 300) },
       "upstream error status",
     );
-    const what = `${PROVIDER_LABEL} answered HTTP ${status}${code === undefined ? "" : ` (${code})`}`;
-    if (status === 401 || status === 403) {
-      return new UpstreamError(
-        "UPSTREAM_AUTH_FAILED",
-        `${what}: the account's credentials were rejected.`,
-        upstream,
-      );
-    }
-    if (status === 429) {
-      // UpstreamHttp has already drained the account's budget for the time asked (or a default).
-      const retryAfter = parseRetryAfter(headerValue(res.headers, "retry-after"));
-      return new UpstreamError("UPSTREAM_RATE_LIMITED", `${what}: the account's call budget is exhausted.`, {
-        ...upstream,
-        ...(retryAfter !== null && { retryAfterSeconds: retryAfter }),
-      });
-    }
-    if (status >= 500) return new UpstreamError("UPSTREAM_UNAVAILABLE", `${what}.`, upstream);
-    if (status >= 400)
-      return new UpstreamError("UPSTREAM_BAD_REQUEST", `${what}: the request was refused.`, upstream);
-    // 1xx/3xx: nothing we asked for (undici does not follow redirects here).
-    return new UpstreamError("UPSTREAM_BAD_RESPONSE", `${what}, which was not expected.`, upstream);
+    return upstreamStatusError(res, {
+      provider: PROVIDER,
+      account: this.options.account,
+      providerCode: body?.code ?? null,
+      requestId: body?.requestId ?? null,
+      message: null,
+    });
   }
 
   private upstream(): { provider: string; account: string } {

@@ -229,7 +229,7 @@ describe("Baidu GEO client: upstream failures", () => {
       upstreamRequestId: "req-403",
     });
     expect(error.message).toBe(
-      "Baidu GEO answered 403 SignatureDoesNotMatch: The request signature does not match.",
+      "Baidu GEO answered HTTP 403 SignatureDoesNotMatch: the account's credentials were rejected: The request signature does not match.",
     );
   });
 
@@ -286,7 +286,7 @@ describe("Baidu GEO client: upstream failures", () => {
     }));
     const error = await rejection(provider().listPage({ site: "test.com", window }, null));
     expect(error.code).toBe("UPSTREAM_UNAVAILABLE");
-    expect(error.message).toBe("Baidu GEO answered 502");
+    expect(error.message).toBe("Baidu GEO answered HTTP 502");
     expect(error.extensions).toMatchObject({ upstreamStatus: 502, upstreamRequestId: "hdr-1" });
     expect(error.extensions).not.toHaveProperty("upstreamCode");
   });
