@@ -1,4 +1,4 @@
-import { PrefetchTasksDurationsDocument, PrefetchTasksLazyDocument } from "../__generated__/graphql";
+import { PrefetchTasksLazyDocument, PrefetchTasksSkipTargetsDocument } from "../__generated__/graphql";
 import { daysBefore, startTestServer, type TestServer } from "../support/harness";
 
 /** Frontends ask only for what they need, and pay upstream only for what they asked. */
@@ -60,18 +60,18 @@ describe("upstream calls follow the selection", () => {
     expect(server.sandbox.wangsuCdnPro.calls("detail")).toBe(6);
   });
 
-  it("skips the detail calls that durations needing startedAt would cost when @skip leaves them out", async () => {
+  it("skips the detail calls when @skip leaves out the field the rows lack; durations cost none", async () => {
     const vars = {
       provider: "WANGSU_CDN_PRO" as const,
       ...window(server.sandbox.wangsuCdnPro.anchor),
       first: 5,
     };
-    const skipped = await server.gql(PrefetchTasksDurationsDocument, { ...vars, skipStartedAt: true });
+    const skipped = await server.gql(PrefetchTasksSkipTargetsDocument, { ...vars, skipTargets: true });
     expect(skipped.errors).toBeUndefined();
-    expect(skipped.data!.prefetchTasks!.nodes[0]).not.toHaveProperty("runDuration");
+    expect(skipped.data!.prefetchTasks!.nodes[0]).not.toHaveProperty("targets");
     expect(server.sandbox.wangsuCdnPro.calls("detail")).toBe(0);
 
-    const included = await server.gql(PrefetchTasksDurationsDocument, { ...vars, skipStartedAt: false });
+    const included = await server.gql(PrefetchTasksSkipTargetsDocument, { ...vars, skipTargets: false });
     expect(included.errors).toBeUndefined();
     expect(server.sandbox.wangsuCdnPro.calls("detail")).toBe(5);
   });

@@ -16,11 +16,7 @@ import {
 } from "./dto";
 
 /** What a list row does not carry: fileList, regions, webhook and startTime come only from the detail endpoint. */
-export const LIST_ROW_MISSING: ReadonlySet<LazyTaskField> = new Set<LazyTaskField>([
-  "targets",
-  "startedAt",
-  "details",
-]);
+export const LIST_ROW_MISSING: ReadonlySet<LazyTaskField> = new Set<LazyTaskField>(["targets", "details"]);
 
 /**
  * Wangsu has no "failed" status: a finished request reports how many of its URLs succeeded. All of them is
@@ -114,9 +110,9 @@ export function mapPrefetchDetail(
     progress: null,
     successRate: dto.metadata.successRate,
     createdAt: dto.metadata.submissionTime,
-    // Wangsu does not report when a prefetch actually began; startTime is the scheduled start the submitter asked
-    // for. Absent means "start on submission", but that is not a recorded fact either, so it stays null.
-    startedAt: dto.startTime,
+    // Wangsu does not report when a prefetch actually began. startTime is the start the submitter scheduled (it
+    // may lie in the future of a waiting task); it stays in providerDetails.startTime, and startedAt stays null.
+    startedAt: null,
     finishedAt: dto.metadata.finishTime,
     failureReason: null,
     operator: null,
@@ -125,7 +121,7 @@ export function mapPrefetchDetail(
   };
 }
 
-/** A list row as a partial task: targets, startedAt and details are loaded by id when a client selects them. */
+/** A list row as a partial task: targets and details are loaded by id when a client selects them. */
 export function mapPrefetchRow(row: WangsuPrefetchRowDto, ctx: { readonly account: string }): PrefetchTask {
   const hostnames = row.hostnames ?? [];
   return {

@@ -76,7 +76,7 @@ describe("mapPrefetchDetail", () => {
       progress: null,
       successRate: 0,
       createdAt: new Date("2021-03-05T00:34:28Z"),
-      startedAt: new Date("2021-03-06T00:00:00Z"),
+      startedAt: null,
       finishedAt: null,
       failureReason: null,
       operator: null,
@@ -113,8 +113,11 @@ describe("mapPrefetchDetail", () => {
     expect(task.finishedAt).toEqual(new Date("2024-05-01T10:03:30Z"));
   });
 
-  it("leaves startedAt null when no start time was requested", () => {
+  it("leaves startedAt null: Wangsu reports no actual start, only the scheduled startTime in providerDetails", () => {
     expect(detailTask(finishedDetail("t1")).startedAt).toBeNull();
+    const scheduled = detailTask({ ...finishedDetail("t2"), startTime: "2024-06-01T00:00:00Z" });
+    expect(scheduled.startedAt).toBeNull();
+    expect(scheduled.details).toMatchObject({ startTime: new Date("2024-06-01T00:00:00Z") });
   });
 
   it("maps a finished request with a 50% success rate to PARTIALLY_COMPLETED and keeps the raw rate", () => {
@@ -175,12 +178,8 @@ describe("sharedHostname", () => {
 });
 
 describe("mapPrefetchRow", () => {
-  it("marks targets, startedAt and details as missing, to be loaded by id", () => {
-    expect([...rowTask(listRow("r1", ["a.example.com"])).missing].sort()).toEqual([
-      "details",
-      "startedAt",
-      "targets",
-    ]);
+  it("marks targets and details as missing, to be loaded by id", () => {
+    expect([...rowTask(listRow("r1", ["a.example.com"])).missing].sort()).toEqual(["details", "targets"]);
   });
 
   it("maps the row's own fields and leaves the missing ones null", () => {
