@@ -20,7 +20,7 @@ export interface Loaders {
 export function createLoaders(registry: ProviderRegistry): Loaders {
   const ledger: ListingLedger = { seen: new Map(), inFlight: new Map() };
   const task = createTaskLoader(registry, ledger);
-  // Rows that carry every field are as good as a lookup; rows that lack some (Wangsu) are not.
+  // Rows that carry every field are as good as a lookup; rows that lack some are not.
   const onRows = (rows: readonly PrefetchTask[]): void => {
     for (const row of rows) {
       if (row.missing.size === 0) ledger.seen.set(encodeGlobalId(row.ref), row);
@@ -29,8 +29,10 @@ export function createLoaders(registry: ProviderRegistry): Loaders {
   return {
     task,
     async listing(provider, run) {
-      const k = accountKey({ provider: provider.kind, account: provider.account.name });
       const running = run(onRows);
+      // Lookups wait only for listings whose rows could answer them.
+      if (!provider.capabilities.listRowsComplete) return running;
+      const k = accountKey({ provider: provider.kind, account: provider.account.name });
       let set = ledger.inFlight.get(k);
       if (!set) ledger.inFlight.set(k, (set = new Set()));
       set.add(running);

@@ -1,6 +1,6 @@
 import type { PrefetchStatus } from "../domain/prefetch-status";
 import type { PrefetchTask } from "../domain/prefetch-task";
-import { InvalidCursorError } from "../errors/app-error";
+import { InvalidCursorError, UpstreamError } from "../errors/app-error";
 import type { PrefetchProvider, TimeWindow } from "../providers/provider";
 import { type CursorCodec, type CursorPosition, queryFingerprint } from "./cursor";
 import { floorToSecond, splitWindow } from "./window";
@@ -50,12 +50,19 @@ export class PagingEngine {
   ): Promise<PrefetchConnection> {
     const { provider } = req;
     const statuses = req.statuses ? [...new Set(req.statuses)].sort() : null;
+    // A cursor is bound to the query as the client wrote it (explicit times included, or their absence), and to
+    // the window that query resolved to on its first page.
+    const requested = [req.startTime, req.endTime].map((t) =>
+      t === null ? null : floorToSecond(t).getTime() / 1000,
+    );
     const fingerprint = (w: TimeWindow): string =>
       queryFingerprint([
         provider.kind,
         provider.account.name,
         req.site,
         statuses ?? [],
+        requested[0] ?? null,
+        requested[1] ?? null,
         w.start.getTime() / 1000,
         w.end.getTime() / 1000,
       ]);
@@ -65,24 +72,30 @@ export class PagingEngine {
     if (req.after !== null) {
       const cursor = this.codec.decode(req.after);
       window = { start: new Date(cursor.start * 1000), end: new Date(cursor.end * 1000) };
-      const explicitMismatch =
-        (req.startTime !== null && floorToSecond(req.startTime).getTime() !== window.start.getTime()) ||
-        (req.endTime !== null && floorToSecond(req.endTime).getTime() !== window.end.getTime());
-      if (explicitMismatch || cursor.query !== fingerprint(window)) {
+      if (cursor.query !== fingerprint(window)) {
         throw new InvalidCursorError(
           "it belongs to another query (provider, account, site, window or status differ)",
         );
       }
       position = cursor;
     } else {
-      const end = floorToSecond(req.endTime ?? req.now);
-      const start = floorToSecond(req.startTime ?? new Date(end.getTime() - DEFAULT_WINDOW_MS));
+      // An end in the future is clamped to now: rows submitted while a client pages would otherwise shift an
+      // offset-paged provider's pages under it. The cursor keeps the clamped window.
+      const now = floorToSecond(req.now);
+      const end =
+        req.endTime === null || req.endTime.getTime() > now.getTime() ? now : floorToSecond(req.endTime);
+      const start =
+        req.startTime === null ? new Date(end.getTime() - DEFAULT_WINDOW_MS) : floorToSecond(req.startTime);
       window = { start, end };
     }
 
+    const wanted = statuses ? new Set<PrefetchStatus>(statuses) : null;
+    if (wanted && !provider.capabilities.statuses.some((s) => wanted.has(s))) {
+      // The provider cannot report any of these statuses: nothing to scan for.
+      return emptyConnection();
+    }
     const pieces = splitWindow(window, provider.capabilities.maxWindowMs, provider.capabilities.order);
     if (position.window > pieces.length) throw new InvalidCursorError("it points past the end of its window");
-    const wanted = statuses ? new Set<PrefetchStatus>(statuses) : null;
     const query = fingerprint(window);
     const edges: PrefetchTaskEdge[] = [];
     let hasNextPage = false;
@@ -116,6 +129,17 @@ export class PagingEngine {
         edges.push({ cursor, node: task });
       }
       if (page.nextPageToken !== null) {
+        if (page.nextPageToken === pageToken) {
+          // A provider that hands back the token it was given would have us loop forever.
+          throw new UpstreamError(
+            "UPSTREAM_BAD_RESPONSE",
+            "The provider returned the same page token again.",
+            {
+              provider: provider.kind,
+              account: provider.account.name,
+            },
+          );
+        }
         pageToken = page.nextPageToken;
       } else {
         w += 1;
@@ -135,4 +159,12 @@ export class PagingEngine {
       },
     };
   }
+}
+
+function emptyConnection(): PrefetchConnection {
+  return {
+    edges: [],
+    nodes: [],
+    pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
+  };
 }

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Dispatcher } from "undici";
+import type { PrefetchStatus } from "../domain/prefetch-status";
 import type { PrefetchTask, TaskRef } from "../domain/prefetch-task";
 import type { ProviderKind } from "../domain/provider-kind";
 import type { HttpTimeouts } from "../http/dispatcher";
@@ -35,6 +36,10 @@ export interface ProviderCapabilities {
   readonly order: "asc" | "desc";
   /** Whether list and lookup need a site (Baidu GEO does). */
   readonly siteRequired: boolean;
+  /** Whether list rows carry every field, so that a row seen on a list page is as good as a lookup by id. */
+  readonly listRowsComplete: boolean;
+  /** The unified statuses its mapping can produce: a filter on none of them needs no upstream call. */
+  readonly statuses: readonly PrefetchStatus[];
 }
 
 /** What the GraphQL ProviderAccount type shows: never a secret. */

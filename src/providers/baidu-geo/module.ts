@@ -15,6 +15,7 @@ import type {
 import { BaiduGeoClient } from "./client";
 import { BaiduGeoCredentials } from "./credentials";
 import { pickRecord, toListPage, toPrefetchTask } from "./mapper";
+import { PrefetchStatus } from "../../domain/prefetch-status";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -24,9 +25,15 @@ export const BAIDU_GEO_CAPABILITIES: ProviderCapabilities = {
   // UNCONFIRMED: the GEO document does not say in which order records come; oldest first is assumed.
   order: "asc",
   siteRequired: true,
+  listRowsComplete: true,
+  // waiting, in-progress, completed, failed: Baidu has no partial outcome per record.
+  statuses: [
+    PrefetchStatus.WAITING,
+    PrefetchStatus.IN_PROGRESS,
+    PrefetchStatus.COMPLETED,
+    PrefetchStatus.FAILED,
+  ],
 };
-
-/** By-id lookups in flight at once per getTasks batch: Baidu has no batch lookup and documents no rate. */
 
 export class BaiduGeoProvider implements PrefetchProvider {
   readonly kind = ProviderKind.BAIDU_GEO;

@@ -14,6 +14,7 @@ import { WangsuCdnProClient } from "./client";
 import { WangsuCdnProCredentials } from "./credentials";
 import { PROVIDER } from "./dto";
 import { mapPrefetchDetail, mapPrefetchRow } from "./mapper";
+import { PrefetchStatus } from "../../domain/prefetch-status";
 
 export { WangsuCdnProCredentials } from "./credentials";
 export { WangsuCdnProClient } from "./client";
@@ -30,6 +31,9 @@ export const WANGSU_CDN_PRO_CAPABILITIES: ProviderCapabilities = {
   order: "desc",
   // Ids are global to the Wangsu user; a site only narrows a listing.
   siteRequired: false,
+  // List rows have no fileList, regions, webhook or startTime.
+  listRowsComplete: false,
+  statuses: Object.values(PrefetchStatus),
 };
 
 export class WangsuCdnProProvider implements PrefetchProvider {

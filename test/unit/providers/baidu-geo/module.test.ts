@@ -17,6 +17,8 @@ describe("Baidu GEO provider module", () => {
       maxWindowMs: 30 * 24 * 60 * 60 * 1000,
       order: "asc",
       siteRequired: true,
+      listRowsComplete: true,
+      statuses: ["WAITING", "IN_PROGRESS", "COMPLETED", "FAILED"],
     });
     expect(baiduGeoModule.defaultEndpoint).toBe("https://geo.baidubce.com");
     expect(baiduGeoModule.defaultRateLimit).toBeNull();

@@ -26,6 +26,8 @@ describe("wangsuCdnProModule", () => {
       maxWindowMs: 30 * 24 * 60 * 60 * 1000,
       order: "desc",
       siteRequired: false,
+      listRowsComplete: false,
+      statuses: ["WAITING", "IN_PROGRESS", "COMPLETED", "PARTIALLY_COMPLETED", "FAILED"],
     });
   });
 
