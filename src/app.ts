@@ -55,6 +55,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     schema: options.schema ?? (await buildAppSchema()),
     services,
     introspection: config.introspection,
+    maxUpstreamCallsPerOperation: config.maxUpstreamCallsPerOperation,
     ...(landing ? { landing } : {}),
   });
   return {

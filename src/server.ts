@@ -12,6 +12,7 @@ import type { GraphQLSchema } from "graphql";
 import { createContext, type AppServices, type Context } from "./context";
 import { createFormatError } from "./errors/format-error";
 import { operationLimitRules } from "./graphql/operation-limits";
+import { OperationCallBudget, runWithCallBudget } from "./http/operation-call-budget";
 
 export const GRAPHQL_PATH = "/graphql";
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -25,6 +26,8 @@ export interface ServerOptions {
   readonly schema: GraphQLSchema;
   readonly services: AppServices;
   readonly introspection: boolean;
+  /** Upstream calls one operation may cause, whatever its shape. */
+  readonly maxUpstreamCallsPerOperation: number;
   /** Absent when GraphiQL is off. */
   readonly landing?: LandingHandler;
 }
@@ -119,10 +122,14 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
       search: url.search,
       body,
     };
-    const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest,
-      context: () => Promise.resolve(createContext(services, requestId)),
-    });
+    const response = await runWithCallBudget(
+      new OperationCallBudget(options.maxUpstreamCallsPerOperation),
+      () =>
+        apollo.executeHTTPGraphQLRequest({
+          httpGraphQLRequest,
+          context: () => Promise.resolve(createContext(services, requestId)),
+        }),
+    );
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === "complete") {

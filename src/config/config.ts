@@ -25,6 +25,8 @@ export interface Config {
   readonly introspection: boolean;
   readonly accounts: readonly AccountConfig[];
   readonly timeouts: HttpTimeouts;
+  /** Upstream calls one GraphQL operation may cause before its remaining fields fail with OPERATION_LIMIT_EXCEEDED. */
+  readonly maxUpstreamCallsPerOperation: number;
   /** How long SIGTERM waits for in-flight operations before closing anyway. */
   readonly shutdownGraceMs: number;
   /** Where the config file came from, for the start-up log. */

@@ -111,6 +111,15 @@ export function loadConfig(env: Env = process.env): Config {
     problems,
   );
 
+  const maxUpstreamCallsPerOperation = intVar(
+    str("PREFETCH_GRAPH_MAX_UPSTREAM_CALLS"),
+    "PREFETCH_GRAPH_MAX_UPSTREAM_CALLS",
+    200,
+    1,
+    100_000,
+    problems,
+  );
+
   const accounts: AccountConfig[] = [];
   for (const module of PROVIDER_MODULES) {
     const fromEnv = envAccount(module.kind, env, str, problems);
@@ -143,6 +152,7 @@ export function loadConfig(env: Env = process.env): Config {
     accounts,
     timeouts,
     shutdownGraceMs,
+    maxUpstreamCallsPerOperation,
     configFile,
   };
 }

@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import { providerDisplayName } from "../domain/provider-kind";
 import { UpstreamError } from "../errors/app-error";
 import { ConcurrencyLimit } from "./concurrency-limit";
+import { currentCallBudget } from "./operation-call-budget";
 import { UNLIMITED_BUDGET, type RateBudget } from "./rate-budget";
 
 export interface UpstreamResponse {
@@ -100,6 +101,7 @@ export class UpstreamHttp {
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= this.retry.attempts;
+      currentCallBudget()?.take();
       await this.budget.take();
       let response: UpstreamResponse;
       try {

@@ -235,3 +235,46 @@ describe("operation limits", () => {
     expect(res.errors?.[0]?.message).toContain("12 times");
   });
 });
+
+describe("the upstream call budget of one operation", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { PREFETCH_GRAPH_MAX_UPSTREAM_CALLS: "4" } });
+  });
+  afterAll(() => server.close());
+  beforeEach(() => server.sandbox.baiduGeo.resetCalls());
+
+  it("fails the field that would exceed it with OPERATION_LIMIT_EXCEEDED, after at most that many calls", async () => {
+    const anchor = server.sandbox.baiduGeo.anchor;
+    const res = await server.gql(PrefetchTasksPageDocument, {
+      provider: "BAIDU_GEO",
+      site: SITE,
+      startTime: daysBefore(anchor, 59).toISOString(),
+      endTime: anchor.toISOString(),
+      first: 500,
+    });
+    expect(res.data?.prefetchTasks).toBeNull();
+    expect(res.errors?.[0]).toMatchObject({
+      path: ["prefetchTasks"],
+      extensions: { code: "OPERATION_LIMIT_EXCEEDED", maxUpstreamCalls: 4 },
+    });
+    expect(server.sandbox.baiduGeo.calls()).toBe(4);
+  });
+
+  it("holds for entity representations a router sends, however many", async () => {
+    const anchor = server.sandbox.baiduGeo.anchor;
+    const representations = Array.from({ length: 30 }, () => ({ __typename: "CdnSite", domain: SITE }));
+    const res = await postGraphQL<{ _entities: unknown[] }>(server.url, {
+      query: `query ($r: [_Any!]!, $s: DateTime, $e: DateTime) { _entities(representations: $r) { ... on CdnSite { prefetchTasks(provider: BAIDU_GEO, startTime: $s, endTime: $e, first: 1) { nodes { id } } } } }`,
+      variables: { r: representations, s: daysBefore(anchor, 2).toISOString(), e: anchor.toISOString() },
+    });
+    expect(res.errors?.every((e) => e.extensions?.code === "OPERATION_LIMIT_EXCEEDED")).toBe(true);
+    expect(res.errors).toHaveLength(26);
+    expect(server.sandbox.baiduGeo.calls()).toBe(4);
+  });
+
+  it("starts afresh for every operation", async () => {
+    const res = await server.gql(PrefetchTasksPageDocument, { provider: "BAIDU_GEO", site: SITE, first: 1 });
+    expect(res.errors).toBeUndefined();
+  });
+});
