@@ -38,12 +38,18 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     ...(sandbox?.accounts ?? []),
   ];
   const dispatchers = new DispatcherRegistry(config.timeouts);
-  const registry = createRegistry(accounts, {
-    dispatchers,
-    logger,
-    timeouts: config.timeouts,
-    rateLimitMaxWaitMs: options.rateLimitMaxWaitMs ?? 2_000,
-  });
+  let registry: ProviderRegistry;
+  try {
+    registry = createRegistry(accounts, {
+      dispatchers,
+      logger,
+      timeouts: config.timeouts,
+      rateLimitMaxWaitMs: options.rateLimitMaxWaitMs ?? 2_000,
+    });
+  } catch (err) {
+    await sandbox?.close();
+    throw err;
+  }
   const services: AppServices = {
     registry,
     paging: new PagingEngine(new CursorCodec(config.cursorSecret)),

@@ -51,6 +51,11 @@ async function main(): Promise<void> {
         : "PREFETCH_GRAPH_SANDBOX=on: serving the built-in sandbox providers beside the configured accounts",
     );
   }
+  if (app.registry.providers.length === 0) {
+    logger.warn(
+      "no provider account is configured and the sandbox is off (NODE_ENV=production, or PREFETCH_GRAPH_SANDBOX=off): every provider query will fail with ACCOUNT_NOT_CONFIGURED",
+    );
+  }
   logger.info(
     { accounts: app.registry.accounts, graphiql: config.graphiql, introspection: config.introspection },
     `prefetch-graph serving ${base}${GRAPHQL_PATH}${config.graphiql ? ` (GraphiQL at ${base}/graphiql)` : ""}`,

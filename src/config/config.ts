@@ -33,7 +33,13 @@ export interface Config {
   readonly configFile: string | null;
 }
 
-/** Whether sandbox providers are served, given the mode and the configured accounts. */
-export function sandboxApplies(config: Pick<Config, "sandbox" | "accounts">): boolean {
-  return config.sandbox === "on" || (config.sandbox === "auto" && config.accounts.length === 0);
+/**
+ * Whether sandbox providers are served, given the mode and the configured accounts. `auto` never applies in
+ * production: a deployment whose credentials went missing must not quietly serve made-up data.
+ */
+export function sandboxApplies(config: Pick<Config, "sandbox" | "accounts" | "production">): boolean {
+  return (
+    config.sandbox === "on" ||
+    (config.sandbox === "auto" && config.accounts.length === 0 && !config.production)
+  );
 }

@@ -12,7 +12,7 @@ import {
   validateSync,
   type ValidationError,
 } from "class-validator";
-import { PROVIDER_KINDS, type ProviderKind } from "../domain/provider-kind";
+import { isProviderKind, PROVIDER_KINDS, type ProviderKind } from "../domain/provider-kind";
 import { DEFAULT_TIMEOUTS } from "../http/dispatcher";
 import { PROVIDER_MODULES, providerModule } from "../providers/modules";
 import type { AccountConfig, Config, SandboxMode } from "./config";
@@ -167,7 +167,13 @@ function envAccount(
   const module = providerModule(kind);
   const vars = Object.entries(module.env.credentials) as [string, string][];
   const present = vars.filter(([, v]) => str(v) !== undefined);
-  if (present.length === 0) return null;
+  if (present.length === 0) {
+    // An endpoint without credentials is a half-done set-up (often a misspelt variable), not "no account".
+    if (str(module.env.endpoint) !== undefined) {
+      problems.push(`${module.env.endpoint} is set but ${vars.map(([, v]) => v).join(" and ")} are not`);
+    }
+    return null;
+  }
   if (present.length < vars.length) {
     const missing = vars.filter(([, v]) => str(v) === undefined).map(([, v]) => v);
     problems.push(`${missing.join(", ")} must be set together with ${present.map(([, v]) => v).join(", ")}`);
@@ -211,21 +217,26 @@ function fileAccounts(path: string, problems: string[]): AccountConfig[] {
     }
     const entry = Object.assign(new AccountEntry(), rawEntry);
     const errors = validateSync(entry, { whitelist: true, forbidNonWhitelisted: true });
-    if (errors.length > 0) {
-      problems.push(...flatten(errors).map((m) => `${where}: ${m}`));
-      return;
-    }
-    const kind = entry.provider as ProviderKind;
-    const module = providerModule(kind);
-    const endpoint = validEndpoint(entry.endpoint ?? module.defaultEndpoint, `${where}.endpoint`, problems);
-    const credentials = validCredentials(kind, entry.credentials, `${where}.credentials`, problems);
+    problems.push(...flatten(errors).map((m) => `${where}: ${m}`));
+    // Every part is checked even when another is wrong, so that one run reports every problem.
+    const kind = isProviderKind(entry.provider) ? entry.provider : null;
+    const module = kind ? providerModule(kind) : null;
+    const endpoint =
+      module && (entry.endpoint === undefined || typeof entry.endpoint === "string")
+        ? validEndpoint(entry.endpoint ?? module.defaultEndpoint, `${where}.endpoint`, problems)
+        : null;
+    const credentials =
+      kind && typeof entry.credentials === "object" && entry.credentials !== null
+        ? validCredentials(kind, entry.credentials, `${where}.credentials`, problems)
+        : null;
     let rateLimit: AccountConfig["rateLimit"];
-    if (entry.rateLimit !== undefined) {
+    if (typeof entry.rateLimit === "object" && entry.rateLimit !== null) {
       const rl = Object.assign(new RateLimitEntry(), entry.rateLimit);
       const rlErrors = validateSync(rl, { whitelist: true, forbidNonWhitelisted: true });
       if (rlErrors.length > 0) problems.push(...flatten(rlErrors).map((m) => `${where}.rateLimit: ${m}`));
       else rateLimit = { points: rl.points, durationSeconds: rl.durationSeconds };
     }
+    if (errors.length > 0 || kind === null) return;
     if (endpoint === null || credentials === null) return;
     out.push({
       name: entry.name,
@@ -259,7 +270,8 @@ function validEndpoint(value: string, name: string, problems: string[]): string 
     (url.protocol !== "https:" && url.protocol !== "http:") ||
     (url.pathname !== "/" && url.pathname !== "") ||
     url.search ||
-    url.username
+    url.username ||
+    url.password
   ) {
     problems.push(`${name} must be scheme://host[:port] with no path, query or user info`);
     return null;

@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { AccountConfig } from "../config/config";
+import { ConfigError } from "../config/config-error";
 import type { ProviderKind } from "../domain/provider-kind";
 import { AccountNotConfiguredError } from "../errors/app-error";
 import type { DispatcherRegistry, HttpTimeouts } from "../http/dispatcher";
@@ -24,7 +25,12 @@ export class ProviderRegistry {
   private readonly byKey = new Map<string, PrefetchProvider>();
 
   constructor(readonly providers: readonly PrefetchProvider[]) {
-    for (const p of providers) this.byKey.set(key(p.kind, p.account.name), p);
+    for (const p of providers) {
+      const k = key(p.kind, p.account.name);
+      // Two accounts under one name would shadow each other and share global ids.
+      if (this.byKey.has(k)) throw new ConfigError([`two ${p.kind} accounts are named "${p.account.name}"`]);
+      this.byKey.set(k, p);
+    }
   }
 
   get accounts(): ProviderAccountInfo[] {

@@ -103,6 +103,15 @@ describe("several provider accounts from a config file", () => {
   });
 });
 
+it('refuses to start with two accounts of one provider under one name (a configured "sandbox" beside the sandbox)', async () => {
+  const config = writeConfig([
+    { name: "sandbox", provider: "WANGSU_CDN_PRO", endpoint: "http://127.0.0.1:9", credentials: EU },
+  ]);
+  await expect(
+    startTestServer({ env: { PREFETCH_GRAPH_CONFIG: config, PREFETCH_GRAPH_SANDBOX: "on" } }),
+  ).rejects.toThrow('two WANGSU_CDN_PRO accounts are named "sandbox"');
+});
+
 describe("the rate budget of an account", () => {
   let upstream: WangsuCdnProSandbox;
   let server: TestServer;

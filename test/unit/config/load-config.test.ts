@@ -73,6 +73,24 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("never serves the sandbox on its own in production, where missing credentials must not mean made-up data", () => {
+    expect(sandboxApplies(loadConfig({ NODE_ENV: "production" }))).toBe(false);
+    expect(sandboxApplies(loadConfig({ NODE_ENV: "production", PREFETCH_GRAPH_SANDBOX: "on" }))).toBe(true);
+  });
+
+  it("reports an endpoint variable set without its credentials, and an endpoint with a password", () => {
+    expect(problemsOf({ BAIDU_GEO_ENDPOINT: "https://geo.baidubce.com" })).toEqual([
+      "BAIDU_GEO_ENDPOINT is set but BAIDU_GEO_ACCESS_KEY_ID and BAIDU_GEO_SECRET_ACCESS_KEY are not",
+    ]);
+    const problems = problemsOf({
+      WANGSU_CDNPRO_USERNAME: "u",
+      WANGSU_CDNPRO_API_KEY: "k",
+      WANGSU_CDNPRO_ENDPOINT: "https://:hunter2@example.com",
+    });
+    expect(problems).toEqual([expect.stringContaining("WANGSU_CDNPRO_ENDPOINT")]);
+    expect(problems.join()).not.toContain("hunter2");
+  });
+
   it("serves the sandbox beside real accounts when asked to, and never when off", () => {
     const env = { BAIDU_GEO_ACCESS_KEY_ID: "ak", BAIDU_GEO_SECRET_ACCESS_KEY: "sk" };
     expect(sandboxApplies(loadConfig({ ...env, PREFETCH_GRAPH_SANDBOX: "on" }))).toBe(true);
@@ -160,6 +178,23 @@ describe("loadConfig", () => {
       expect(text).toMatch(/accounts\[3\]\.rateLimit: .*points/);
       expect(text).toContain('account "z" of WANGSU_CDN_PRO is configured twice');
       expect(text).not.toContain("leaked-value");
+    });
+
+    it("reports every problem of one entry, not only the first", () => {
+      const file = configFile({
+        accounts: [
+          {
+            name: "bad name!",
+            provider: "WANGSU_CDN_PRO",
+            credentials: { username: "u" },
+            rateLimit: { points: 0, durationSeconds: 60 },
+          },
+        ],
+      });
+      const text = problemsOf({ PREFETCH_GRAPH_CONFIG: file }).join("\n");
+      expect(text).toContain("accounts[0]: name");
+      expect(text).toMatch(/accounts\[0\]\.credentials: .*apiKey/);
+      expect(text).toMatch(/accounts\[0\]\.rateLimit: .*points/);
     });
 
     it("says when the file is not JSON or cannot be read", () => {
