@@ -167,9 +167,12 @@ class Narrower {
     return value === undefined || value === null ? null : this.timestamp(value, path);
   }
 
-  optionalNumber(value: unknown, path: string): number | null {
+  /** An int percentage, as documented ("Int") and as served (GraphQL Int). */
+  optionalPercent(value: unknown, path: string): number | null {
     if (value === undefined || value === null) return null;
-    if (typeof value !== "number" || !Number.isFinite(value)) throw this.fail(path, "is not a number", value);
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 100) {
+      throw this.fail(path, "is not an integer from 0 to 100", value);
+    }
     return value;
   }
 
@@ -198,7 +201,7 @@ class Narrower {
       startedAt: this.optionalTimestamp(record.startedAt, `${path}.startedAt`),
       finishedAt: this.optionalTimestamp(record.finishedAt, `${path}.finishedAt`),
       operator: this.optionalString(record.operator, `${path}.operator`),
-      progress: this.optionalNumber(record.progress, `${path}.progress`),
+      progress: this.optionalPercent(record.progress, `${path}.progress`),
       reason: this.optionalString(record.reason, `${path}.reason`),
     };
   }

@@ -43,6 +43,8 @@ export class WangsuCdnProClient {
 
   /** GET /cdn/prefetches/{id}: the request's file list and status; null where Wangsu does not know the id. */
   async getPrefetch(args: { readonly id: string }): Promise<WangsuPrefetchDetailDto | null> {
+    // encodeURIComponent leaves "." alone: "/cdn/prefetches/.." would name another resource. No task has that id.
+    if (args.id === "." || args.id === "..") return null;
     const res = await this.get(`/cdn/prefetches/${encodeURIComponent(args.id)}`);
     // Documented as 404 InvalidPrefetchTaskId. Any 404 is read as "no such id": an unknown id is an answer,
     // not a failure of the upstream.

@@ -133,12 +133,12 @@ class Reader {
     return value === undefined || value === null ? null : this.count(value, path);
   }
 
-  /** Documented as an integer 0..100; a fractional rate inside the range is kept as sent. */
+  /** Documented as an integer 0..100, and served as GraphQL Int: a fraction is not the documented shape. */
   optionalSuccessRate(value: unknown, path: string): number | null {
     if (value === undefined || value === null) return null;
-    return typeof value === "number" && Number.isFinite(value) && value >= 0 && value <= 100
+    return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 100
       ? value
-      : this.fail(path, "a number from 0 to 100");
+      : this.fail(path, "an integer from 0 to 100");
   }
 
   status(value: unknown, path: string): WangsuStatus {

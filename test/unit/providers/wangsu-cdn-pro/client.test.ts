@@ -69,6 +69,14 @@ describe("WangsuCdnProClient", () => {
       expect(upstream.seen[0]!.path).toBe("/cdn/prefetches/a%2Fb%3Fc");
     });
 
+    it.each([".", ".."])(
+      "answers null for the id %j without a call: it would name another resource",
+      async (id) => {
+        expect(await upstream.client().client.getPrefetch({ id })).toBeNull();
+        expect(upstream.seen).toHaveLength(0);
+      },
+    );
+
     it("returns null for 404 InvalidPrefetchTaskId", async () => {
       upstream.on(DETAIL_PATH, {
         status: 404,

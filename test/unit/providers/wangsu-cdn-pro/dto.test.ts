@@ -57,6 +57,12 @@ describe("parsePrefetchDetail", () => {
     expect(parsePrefetchDetail({ ...rest, MetaData: metadata }, "main").metadata.id).toBe("t1");
   });
 
+  it("rejects a fractional success rate: it is documented, and served, as an integer", () => {
+    expect(() =>
+      parsePrefetchDetail({ fileList: [], metadata: { status: "finished", successRate: 99.5 } }, "main"),
+    ).toThrow(expect.objectContaining({ code: "UPSTREAM_BAD_RESPONSE" }));
+  });
+
   it("turns absent optional fields into nulls", () => {
     const dto = parsePrefetchDetail({ fileList: [], metadata: { status: "inprogress" } }, "main");
     expect(dto).toEqual({
