@@ -60,7 +60,7 @@ describe("parsePrefetchDetail", () => {
   it("rejects a fractional success rate: it is documented, and served, as an integer", () => {
     expect(() =>
       parsePrefetchDetail({ fileList: [], metadata: { status: "finished", successRate: 99.5 } }, "main"),
-    ).toThrow(expect.objectContaining({ code: "UPSTREAM_BAD_RESPONSE" }));
+    ).toThrow(UpstreamError);
   });
 
   it("turns absent optional fields into nulls", () => {
