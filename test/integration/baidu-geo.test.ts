@@ -84,7 +84,7 @@ describe("Baidu GEO through the real server and the sandbox", () => {
     expect(server.sandbox.baiduGeo.calls("list")).toBeGreaterThanOrEqual(3);
   });
 
-  it("says hasNextPage false on the last page without a spare upstream call for the cursor", async () => {
+  it("says hasNextPage false on the last page without a spare upstream call", async () => {
     const window = { start: daysBefore(anchor, 10), end: anchor };
     const expected = server.sandbox.baiduGeo.recordIds(SITE, window);
     const res = await server.gql(PrefetchTasksPageDocument, {
@@ -96,6 +96,8 @@ describe("Baidu GEO through the real server and the sandbox", () => {
     });
     expect(res.data!.prefetchTasks!.edges).toHaveLength(expected.length);
     expect(res.data!.prefetchTasks!.pageInfo.hasNextPage).toBe(false);
+    // One call per upstream page of 100, and no look-ahead past the page that said it was the last.
+    expect(server.sandbox.baiduGeo.calls("list")).toBe(Math.ceil(expected.length / 100));
   });
 
   it("filters by status across pages", async () => {
@@ -115,24 +117,35 @@ describe("Baidu GEO through the real server and the sandbox", () => {
     expect(taskIds).toEqual(expected);
   });
 
-  it("defaults to the last 24 hours and continues the same window from a cursor", async () => {
-    const first = await server.gql(PrefetchTasksPageDocument, {
-      provider: "BAIDU_GEO",
-      site: SITE,
-      first: 1,
-    });
-    expect(first.errors).toBeUndefined();
-    const conn = first.data!.prefetchTasks!;
-    expect(conn.edges).toHaveLength(1);
-    const second = await server.gql(PrefetchTasksPageDocument, {
-      provider: "BAIDU_GEO",
-      site: SITE,
-      first: 1,
-      after: conn.pageInfo.endCursor,
-    });
-    expect(second.errors).toBeUndefined();
-    if (conn.pageInfo.hasNextPage) {
-      expect(second.data!.prefetchTasks!.edges[0]!.node.taskId).not.toBe(conn.edges[0]!.node.taskId);
+  it("defaults to the last 24 hours and keeps that window for the whole paging, however late the next page", async () => {
+    let now = new Date();
+    const clocked = await startTestServer({ clock: () => now });
+    try {
+      const end = new Date(Math.floor(now.getTime() / 1000) * 1000);
+      const expected = clocked.sandbox.baiduGeo.recordIds(SITE, {
+        start: new Date(end.getTime() - 86_400_000),
+        end,
+      });
+      expect(expected.length).toBeGreaterThan(3);
+      const taskIds: string[] = [];
+      let after: string | null = null;
+      for (let page = 0; page < 50; page++) {
+        const res: GraphQLResponse<PrefetchTasksPageQuery> = await clocked.gql(PrefetchTasksPageDocument, {
+          provider: "BAIDU_GEO",
+          site: SITE,
+          first: 3,
+          after,
+        });
+        expect(res.errors).toBeUndefined();
+        const conn = res.data!.prefetchTasks!;
+        taskIds.push(...conn.edges.map((e) => e.node.taskId));
+        if (!conn.pageInfo.hasNextPage) break;
+        after = conn.pageInfo.endCursor;
+        now = new Date(now.getTime() + 3_600_000); // an hour passes between pages
+      }
+      expect(taskIds).toEqual(expected);
+    } finally {
+      await clocked.close();
     }
   });
 

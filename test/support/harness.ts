@@ -32,7 +32,13 @@ let schema: Promise<GraphQLSchema> | null = null;
  * process environment would hold; by default none of the provider variables, so the sandbox serves.
  */
 export async function startTestServer(
-  options: { env?: Record<string, string>; sandbox?: SandboxOptions; rateLimitMaxWaitMs?: number } = {},
+  options: {
+    env?: Record<string, string>;
+    sandbox?: SandboxOptions;
+    rateLimitMaxWaitMs?: number;
+    /** The server's clock (defaults, durations); the sandbox keeps real time. */
+    clock?: () => Date;
+  } = {},
 ): Promise<TestServer> {
   schema ??= buildAppSchema();
   const config = loadConfig({
@@ -45,6 +51,7 @@ export async function startTestServer(
     logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     schema: await schema,
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
     ...(options.rateLimitMaxWaitMs !== undefined ? { rateLimitMaxWaitMs: options.rateLimitMaxWaitMs } : {}),
   });
   const address = await app.server.listen(0, "127.0.0.1");
