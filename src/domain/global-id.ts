@@ -23,7 +23,8 @@ export function decodeGlobalId(id: string): TaskRef | null {
   try {
     const [, provider, account, site, taskId] = parts.map((p) => decodeURIComponent(p));
     // The same rules as the arguments a client could have typed: no empty or blank parts.
-    if (!isProviderKind(provider) || !account || !taskId || /\s/.test(taskId) || /\s/.test(account)) return null;
+    if (!isProviderKind(provider) || !account || !taskId || /\s/.test(taskId) || /\s/.test(account))
+      return null;
     return { provider, account, site: site ? site : null, taskId };
   } catch {
     return null; // a malformed percent-escape

@@ -54,9 +54,6 @@ export function createFormatError(logger: Logger) {
     if (typeof ext.code === "string" && ext.code !== ErrorCode.INTERNAL_SERVER_ERROR && !formatted.path) {
       return { ...base, extensions: { code: ext.code } };
     }
-    if (typeof ext.code === "string" && ext.code === "BAD_USER_INPUT") {
-      return { ...base, extensions: { code: ext.code } };
-    }
 
     logger.error({ err: original, path: formatted.path }, "unexpected error (masked)");
     return {

@@ -22,8 +22,6 @@ export interface WangsuCdnProClientOptions {
   readonly http: UpstreamHttp;
   readonly signer: WangsuCdnProSigner;
   readonly logger: Logger;
-  /** Path prefix of the endpoint (e.g. a sandbox mounted under a path); "" for the real API. */
-  readonly basePath?: string;
 }
 
 /**
@@ -31,11 +29,7 @@ export interface WangsuCdnProClientOptions {
  * UpstreamHttp (budget, retries, transport errors); this class turns HTTP statuses into outcomes.
  */
 export class WangsuCdnProClient {
-  private readonly basePath: string;
-
-  constructor(private readonly options: WangsuCdnProClientOptions) {
-    this.basePath = (options.basePath ?? "").replace(/\/+$/, "");
-  }
+  constructor(private readonly options: WangsuCdnProClientOptions) {}
 
   lastOutcome(): CallOutcome | null {
     return this.options.http.lastOutcome;
@@ -89,7 +83,7 @@ export class WangsuCdnProClient {
   private get(path: string): Promise<UpstreamResponse> {
     return this.options.http.request({
       method: "GET",
-      path: `${this.basePath}${path}`,
+      path,
       headers: () => ({ ...this.options.signer.headers(), Accept: "application/json" }),
     });
   }

@@ -140,10 +140,9 @@ export const wangsuCdnProModule: ProviderModule<WangsuCdnProCredentials> = {
       http,
       signer: new WangsuCdnProSigner(account.credentials),
       logger: deps.logger.child({ provider: PROVIDER, account: account.name }),
-      basePath: endpoint.pathname,
     });
     return new WangsuCdnProProvider(
-      { name: account.name, provider: PROVIDER, endpoint: account.endpoint, sandbox: account.sandbox },
+      { name: account.name, provider: PROVIDER, endpoint: endpoint.origin, sandbox: account.sandbox },
       client,
     );
   },
