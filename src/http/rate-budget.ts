@@ -36,6 +36,13 @@ export interface LimiterBudgetOptions {
   readonly maxWaitMs: number;
 }
 
+/**
+ * Our window opens when a call leaves, the provider's when it arrives a little later; with equal windows the
+ * first calls after our refill would reach the provider before its own refill and meet a 429. Our window is
+ * therefore this much longer than the provider's.
+ */
+export const WINDOW_MARGIN_SECONDS = 1;
+
 /** A RateBudget on rate-limiter-flexible: the budget key is provider/account. */
 export class LimiterRateBudget implements RateBudget {
   private readonly key: string;
@@ -54,7 +61,10 @@ export class LimiterRateBudget implements RateBudget {
     return new LimiterRateBudget({
       provider: args.provider,
       account: args.account,
-      limiter: new RateLimiterMemory({ points: args.points, duration: args.durationSeconds }),
+      limiter: new RateLimiterMemory({
+        points: args.points,
+        duration: args.durationSeconds + WINDOW_MARGIN_SECONDS,
+      }),
       maxWaitMs: args.maxWaitMs,
     });
   }
