@@ -8,7 +8,9 @@ import { PagingEngine } from "./pagination/paging-engine";
 import { createRegistry, type ProviderRegistry, type RegistryAccount } from "./providers/registry";
 import { startSandbox, type Sandbox, type SandboxOptions } from "./sandbox";
 import { buildAppSchema } from "./schema";
-import { createServer, type AppServer, type LandingHandler } from "./server";
+import { EXAMPLE_OPERATION } from "./landing/example-operation";
+import { createLandingPage } from "./landing/landing-page";
+import { createServer, GRAPHQL_PATH, type AppServer, type LandingHandler } from "./server";
 
 export interface App {
   readonly server: AppServer;
@@ -24,7 +26,7 @@ export interface AppOptions {
   /** Built once per process; tests pass one schema to many apps. */
   readonly schema?: GraphQLSchema;
   readonly sandbox?: SandboxOptions;
-  readonly landing?: (config: Config) => LandingHandler | undefined;
+
   /** Longest a call waits for its account's rate budget before UPSTREAM_RATE_LIMITED. */
   readonly rateLimitMaxWaitMs?: number;
 }
@@ -56,7 +58,14 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     logger,
     clock: options.clock ?? (() => new Date()),
   };
-  const landing = config.graphiql ? options.landing?.(config) : undefined;
+  // The offline GraphiQL page, where config allows it; the same page for `npm start` and the tests.
+  const landing: LandingHandler | undefined = config.graphiql
+    ? createLandingPage({
+        graphqlPath: GRAPHQL_PATH,
+        defaultQuery: EXAMPLE_OPERATION,
+        title: "prefetch-graph",
+      })
+    : undefined;
   const server = await createServer({
     schema: options.schema ?? (await buildAppSchema()),
     services,

@@ -3,8 +3,6 @@ import { createApp } from "./app";
 import { loadConfig } from "./config/load-config";
 import { ConfigError } from "./config/config-error";
 import { sandboxApplies } from "./config/config";
-import { createLandingPage } from "./landing/landing-page";
-import { EXAMPLE_OPERATION } from "./landing/example-operation";
 import { createLogger } from "./logger";
 import { GRAPHQL_PATH } from "./server";
 
@@ -26,15 +24,7 @@ async function main(): Promise<void> {
       "PREFETCH_GRAPH_CURSOR_SECRET is not set: cursors are signed with a random per-process key and die with the process (and differ between replicas)",
     );
   }
-  const app = await createApp(config, {
-    logger,
-    landing: () =>
-      createLandingPage({
-        graphqlPath: GRAPHQL_PATH,
-        defaultQuery: EXAMPLE_OPERATION,
-        title: "prefetch-graph",
-      }),
-  });
+  const app = await createApp(config, { logger });
   const address = await app.server.listen(config.port, config.host);
   const base = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${address.port}`;
   if (sandboxApplies(config)) {

@@ -5,28 +5,52 @@ import type { TaskRef } from "./prefetch-task";
  * Global ids are opaque to clients but stable across restarts and replicas: base64url of a versioned,
  * delimiter-separated tuple. Each part is percent-encoded so that a "|" inside an account, site or
  * provider task id cannot shift the fields.
+ *
+ * The tuple is `PrefetchTask:1|provider|account|site|taskId`, followed by `|createdAt` (epoch seconds) where the
+ * ref carries its createdAt hint. A ref without one encodes to the five fields alone, so such ids (every Wangsu
+ * id, and every id issued before the hint existed) are unchanged, and five-field ids still decode.
  */
 const PREFIX = "PrefetchTask:1";
+const SECONDS = /^\d{1,12}$/;
 
 export function encodeGlobalId(ref: TaskRef): string {
-  const parts = [PREFIX, ref.provider, ref.account, ref.site ?? "", ref.taskId].map((p, i) =>
-    i === 0 ? p : encodeURIComponent(p),
+  const parts = [ref.provider, ref.account, ref.site ?? "", ref.taskId];
+  const seconds = createdAtSeconds(ref.createdAt);
+  if (seconds !== null) parts.push(String(seconds));
+  return Buffer.from([PREFIX, ...parts.map((p) => encodeURIComponent(p))].join("|"), "utf8").toString(
+    "base64url",
   );
-  return Buffer.from(parts.join("|"), "utf8").toString("base64url");
 }
 
 /** The ref behind a global id, or null where the id is not one of ours (callers answer null, as for unknown ids). */
 export function decodeGlobalId(id: string): TaskRef | null {
   if (id.length === 0 || id.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(id)) return null;
   const parts = Buffer.from(id, "base64url").toString("utf8").split("|");
-  if (parts.length !== 5 || parts[0] !== PREFIX) return null;
+  if ((parts.length !== 5 && parts.length !== 6) || parts[0] !== PREFIX) return null;
   try {
-    const [, provider, account, site, taskId] = parts.map((p) => decodeURIComponent(p));
+    const [, provider, account, site, taskId, created = ""] = parts.map((p) => decodeURIComponent(p));
     // The same rules as the arguments a client could have typed: no empty or blank parts.
     if (!isProviderKind(provider) || !account || !taskId || /\s/.test(taskId) || /\s/.test(account))
       return null;
-    return { provider, account, site: site ? site : null, taskId };
+    if (created !== "" && !SECONDS.test(created)) return null;
+    const createdAt = created === "" ? null : new Date(Number(created) * 1000);
+    return { provider, account, site: site ? site : null, taskId, createdAt };
   } catch {
     return null; // a malformed percent-escape
   }
+}
+
+/**
+ * What identifies a task: provider, account, site and provider task id, never the createdAt hint. Keys of
+ * everything that must treat a typed lookup and a listed row of the same task as one (loader cache, ledger).
+ */
+export function taskIdentityKey(ref: TaskRef): string {
+  return JSON.stringify([ref.provider, ref.account, ref.site ?? "", ref.taskId]);
+}
+
+/** Whole epoch seconds of a createdAt hint, or null where there is none worth writing. */
+function createdAtSeconds(createdAt: Date | null | undefined): number | null {
+  if (createdAt === null || createdAt === undefined) return null;
+  const ms = createdAt.getTime();
+  return Number.isFinite(ms) && ms >= 0 ? Math.floor(ms / 1000) : null;
 }

@@ -1,12 +1,19 @@
 import type { PrefetchStatus } from "./prefetch-status";
 import type { ProviderKind } from "./provider-kind";
 
-/** Identity of one task at one provider account. `site` is part of it where the provider needs it to look a task up. */
+/**
+ * Identity of one task at one provider account. `site` is part of it where the provider needs it to look a task
+ * up. `createdAt` is not: it is a hint a provider may use to find the task another way (Baidu GEO lists the
+ * second the record was created in when its id query does not answer), carried in the global id, and ignored
+ * by every comparison of identity (see taskIdentityKey).
+ */
 export interface TaskRef {
   readonly provider: ProviderKind;
   readonly account: string;
   readonly taskId: string;
   readonly site: string | null;
+  /** When the provider created the task, in whole seconds; null or absent where unknown. Not identity. */
+  readonly createdAt?: Date | null;
 }
 
 export interface HttpHeader {

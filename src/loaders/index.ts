@@ -1,4 +1,4 @@
-import { encodeGlobalId } from "../domain/global-id";
+import { taskIdentityKey } from "../domain/global-id";
 import type { PrefetchTask } from "../domain/prefetch-task";
 import type { PrefetchProvider } from "../providers/provider";
 import type { ProviderRegistry } from "../providers/registry";
@@ -23,7 +23,7 @@ export function createLoaders(registry: ProviderRegistry): Loaders {
   // Rows that carry every field are as good as a lookup; rows that lack some are not.
   const onRows = (rows: readonly PrefetchTask[]): void => {
     for (const row of rows) {
-      if (row.missing.size === 0) ledger.seen.set(encodeGlobalId(row.ref), row);
+      if (row.missing.size === 0) ledger.seen.set(taskIdentityKey(row.ref), row);
     }
   };
   return {

@@ -1,5 +1,5 @@
 import DataLoader from "dataloader";
-import { encodeGlobalId } from "../domain/global-id";
+import { taskIdentityKey } from "../domain/global-id";
 import type { PrefetchTask, TaskRef } from "../domain/prefetch-task";
 import { AccountNotConfiguredError } from "../errors/app-error";
 import type { ProviderRegistry } from "../providers/registry";
@@ -8,7 +8,7 @@ export type TaskLoader = DataLoader<TaskRef, PrefetchTask | null, string>;
 
 /** What the operation's list pages have shown so far, shared with the by-id loader. */
 export interface ListingLedger {
-  /** Complete rows seen on list pages, by global id. */
+  /** Complete rows seen on list pages, by identity (taskIdentityKey: the createdAt hint is not part of it). */
   readonly seen: Map<string, PrefetchTask>;
   /** List calls still running, per provider account. */
   readonly inFlight: Map<string, Set<Promise<unknown>>>;
@@ -20,51 +20,80 @@ export function accountKey(ref: Pick<TaskRef, "provider" | "account">): string {
 
 /**
  * Complete tasks by identity, per request. One batch fans out to each (provider, account) once, in parallel;
- * the provider bounds its own concurrency under its rate budget. Keys are global ids, so duplicates in one
- * operation cost one upstream call. Root fields of a query run concurrently, so before asking the provider a
+ * the provider bounds its own concurrency under its rate budget. Keys are identities (taskIdentityKey), so
+ * duplicates in one operation cost one upstream call, whether a ref came from a typed lookup (no createdAt hint)
+ * or from a global id (with one). Root fields of a query run concurrently, so before asking the provider a
  * batch waits for the same account's list calls of this operation and takes the rows they showed: a task
  * already listed in the operation costs no lookup.
  */
 export function createTaskLoader(registry: ProviderRegistry, ledger: ListingLedger): TaskLoader {
-  return new DataLoader<TaskRef, PrefetchTask | null, string>(
-    async (refs) => {
-      const results = new Array<PrefetchTask | null | Error>(refs.length);
-      const groups = new Map<string, number[]>();
-      refs.forEach((ref, i) => {
-        const k = accountKey(ref);
-        const idx = groups.get(k);
-        if (idx) idx.push(i);
-        else groups.set(k, [i]);
-      });
-      await Promise.all(
-        [...groups.entries()].map(async ([k, indexes]) => {
-          const listing = ledger.inFlight.get(k);
-          if (listing && listing.size > 0) await Promise.allSettled([...listing]);
-          const unseen: number[] = [];
-          for (const i of indexes) {
-            const row = ledger.seen.get(encodeGlobalId(refs[i] as TaskRef));
-            if (row) results[i] = row;
-            else unseen.push(i);
-          }
-          if (unseen.length === 0) return;
-          const first = refs[unseen[0] as number] as TaskRef;
-          const provider = registry.find(first.provider, first.account);
-          if (!provider) {
-            const error = new AccountNotConfiguredError(first.provider, first.account, []);
-            for (const i of unseen) results[i] = error;
-            return;
-          }
-          try {
-            const found = await provider.getTasks(unseen.map((i) => refs[i] as TaskRef));
-            unseen.forEach((i, j) => (results[i] = found[j] ?? null));
-          } catch (err) {
-            const error = err instanceof Error ? err : new Error(String(err));
-            for (const i of unseen) results[i] = error;
-          }
-        }),
-      );
-      return results;
-    },
-    { cacheKeyFn: encodeGlobalId, maxBatchSize: 100 },
-  );
+  const hints = new Map<string, Date>();
+  return new HintedTaskLoader(hints, async (keys) => {
+    // The DataLoader hands on the first ref of each identity; a later one may have carried the hint.
+    const refs = keys.map((ref) => withHint(ref, hints));
+    const results = new Array<PrefetchTask | null | Error>(refs.length);
+    const groups = new Map<string, number[]>();
+    refs.forEach((ref, i) => {
+      const k = accountKey(ref);
+      const idx = groups.get(k);
+      if (idx) idx.push(i);
+      else groups.set(k, [i]);
+    });
+    await Promise.all(
+      [...groups.entries()].map(async ([k, indexes]) => {
+        const listing = ledger.inFlight.get(k);
+        if (listing && listing.size > 0) await Promise.allSettled([...listing]);
+        const unseen: number[] = [];
+        for (const i of indexes) {
+          const row = ledger.seen.get(taskIdentityKey(refs[i] as TaskRef));
+          if (row) results[i] = row;
+          else unseen.push(i);
+        }
+        if (unseen.length === 0) return;
+        const first = refs[unseen[0] as number] as TaskRef;
+        const provider = registry.find(first.provider, first.account);
+        if (!provider) {
+          const error = new AccountNotConfiguredError(first.provider, first.account, []);
+          for (const i of unseen) results[i] = error;
+          return;
+        }
+        try {
+          const found = await provider.getTasks(unseen.map((i) => refs[i] as TaskRef));
+          unseen.forEach((i, j) => (results[i] = found[j] ?? null));
+        } catch (err) {
+          const error = err instanceof Error ? err : new Error(String(err));
+          for (const i of unseen) results[i] = error;
+        }
+      }),
+    );
+    return results;
+  });
+}
+
+/**
+ * Remembers the createdAt hint of every ref asked for, by identity. Refs of one identity share a cache entry,
+ * so when a typed lookup (no hint) and a global id (with one) of the same task meet in one operation, the batch
+ * still sees the hint, whichever came first.
+ */
+class HintedTaskLoader extends DataLoader<TaskRef, PrefetchTask | null, string> {
+  constructor(
+    private readonly hints: Map<string, Date>,
+    batch: DataLoader.BatchLoadFn<TaskRef, PrefetchTask | null>,
+  ) {
+    super(batch, { cacheKeyFn: taskIdentityKey, maxBatchSize: 100 });
+  }
+
+  override load(ref: TaskRef): Promise<PrefetchTask | null> {
+    if (ref.createdAt) {
+      const key = taskIdentityKey(ref);
+      if (!this.hints.has(key)) this.hints.set(key, ref.createdAt);
+    }
+    return super.load(ref);
+  }
+}
+
+function withHint(ref: TaskRef, hints: ReadonlyMap<string, Date>): TaskRef {
+  if (ref.createdAt) return ref;
+  const createdAt = hints.get(taskIdentityKey(ref));
+  return createdAt === undefined ? ref : { ...ref, createdAt };
 }

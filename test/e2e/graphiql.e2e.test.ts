@@ -4,8 +4,6 @@ import pino from "pino";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { createApp, type App } from "../../src/app";
 import { loadConfig } from "../../src/config/load-config";
-import { EXAMPLE_OPERATION } from "../../src/landing/example-operation";
-import { createLandingPage } from "../../src/landing/landing-page";
 import { buildAppSchema } from "../../src/schema";
 import { GRAPHQL_PATH } from "../../src/server";
 
@@ -48,12 +46,6 @@ function resultPaneText(): string {
       {
         logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
         schema: await buildAppSchema(),
-        landing: () =>
-          createLandingPage({
-            graphqlPath: GRAPHQL_PATH,
-            defaultQuery: EXAMPLE_OPERATION,
-            title: "prefetch-graph",
-          }),
       },
     );
     const address = await app.server.listen(0, "127.0.0.1");

@@ -1,8 +1,9 @@
 import { NOTHING_MISSING, type PrefetchTask } from "../../domain/prefetch-task";
 import { PrefetchStatus } from "../../domain/prefetch-status";
 import { ProviderKind } from "../../domain/provider-kind";
-import { UpstreamError } from "../../errors/app-error";
+import { BadUserInputError, UpstreamError } from "../../errors/app-error";
 import type { ListPage } from "../provider";
+import { bceTimestamp } from "./auth";
 import {
   parseBaiduTimestamp,
   type BaiduListDto,
@@ -46,6 +47,8 @@ export function toPrefetchTask(record: PrefetchStatusDto, context: BaiduGeoMappi
       account: context.account,
       taskId: record.id,
       site: context.site,
+      // Not identity: the hint a lookup falls back on when Baidu's id query does not know a per-URL id.
+      createdAt,
     },
     site: context.site,
     name: null, // Baidu tasks have no name
@@ -79,7 +82,16 @@ export function toPrefetchTask(record: PrefetchStatusDto, context: BaiduGeoMappi
 
 /** One list page: rows in Baidu's order, and Baidu's nextMarker as the next page token. */
 export function toListPage(dto: BaiduListDto, context: BaiduGeoMappingContext): ListPage {
-  if (dto.isTruncated && (dto.nextMarker === null || dto.nextMarker === "")) {
+  return {
+    tasks: dto.details.map((record) => toPrefetchTask(record, context)),
+    nextPageToken: nextMarker(dto, context),
+  };
+}
+
+/** The marker of the page after this one, null on the last page. */
+export function nextMarker(dto: BaiduListDto, context: BaiduGeoMappingContext): string | null {
+  if (!dto.isTruncated) return null;
+  if (dto.nextMarker === null || dto.nextMarker === "") {
     // Without a marker the rest of the window is unreachable; stopping here would silently drop rows.
     throw new UpstreamError(
       "UPSTREAM_BAD_RESPONSE",
@@ -90,10 +102,25 @@ export function toListPage(dto: BaiduListDto, context: BaiduGeoMappingContext): 
       },
     );
   }
-  return {
-    tasks: dto.details.map((record) => toPrefetchTask(record, context)),
-    nextPageToken: dto.isTruncated ? dto.nextMarker : null,
-  };
+  return dto.nextMarker;
+}
+
+/**
+ * The answer to an id query that returned records, none of them with the id asked for: the id is a prefetch
+ * submission's (what Baidu's submit call returns), whose records are the tasks prefetch-graph serves. Rather
+ * than pick one of them, the client is told where its tasks are.
+ */
+export function submissionLookupError(taskId: string, records: readonly PrefetchStatusDto[]): BadUserInputError {
+  const n = records.length;
+  const created = records
+    .map((r) => parseBaiduTimestamp(r.createdAt))
+    .filter((d): d is Date => d !== null)
+    .sort((a, b) => a.getTime() - b.getTime())[0];
+  const when = created === undefined ? "" : ` (the submission was created at ${bceTimestamp(created)})`;
+  return new BadUserInputError(
+    "taskId",
+    `"${taskId}" is a Baidu prefetch submission with ${n} URL record${n === 1 ? "" : "s"}; prefetch-graph serves each URL record as a task: list them with prefetchTasks${when}, or look one up by its record id.`,
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { PrefetchTask, TaskRef } from "../../domain/prefetch-task";
 import { ProviderKind } from "../../domain/provider-kind";
-import { BadUserInputError } from "../../errors/app-error";
+import { BadUserInputError, UpstreamError } from "../../errors/app-error";
 import { UpstreamHttp, type CallOutcome, type RetryPolicy } from "../../http/upstream-http";
 import type {
   AccountSpec,
@@ -14,10 +14,16 @@ import type {
 } from "../provider";
 import { BaiduGeoClient } from "./client";
 import { BaiduGeoCredentials } from "./credentials";
-import { pickRecord, toListPage, toPrefetchTask } from "./mapper";
+import { nextMarker, pickRecord, submissionLookupError, toListPage, toPrefetchTask } from "./mapper";
 import { PrefetchStatus } from "../../domain/prefetch-status";
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Pages of one fallback listing before it gives up: a submission holds at most 1000 URLs (10 pages), so two
+ * seconds of a site's records fill this only when Baidu keeps sending markers.
+ */
+const MAX_FALLBACK_PAGES = 30;
 
 export const BAIDU_GEO_CAPABILITIES: ProviderCapabilities = {
   pageSize: 100, // "每次最多返回100条记录"
@@ -74,9 +80,43 @@ export class BaiduGeoProvider implements PrefetchProvider {
       throw new Error(`ref of ${ref.provider}/${ref.account} sent to ${this.kind}/${this.account.name}`);
     }
     if (ref.site === null) throw siteRequired();
+    const context = { account: this.account.name, site: ref.site };
+    // Baidu documents `id` as the submission's id ("预热任务 id", which the submit call returns) and answers it
+    // with every record of the submission; a task here is one of those records, whose own id ("单个 url 的任务ID")
+    // is what a ref carries. UNCONFIRMED: whether `id` takes a per-URL id too. It is asked first (one call, and
+    // the only way to find a task whose creation time is unknown); where it finds nothing, the createdAt hint a
+    // global id carries leads to the record through a listing of the second it was created in.
     const dto = await this.client.getById({ site: ref.site, id: ref.taskId });
     const record = pickRecord(dto, ref.taskId);
-    return record === null ? null : toPrefetchTask(record, { account: this.account.name, site: ref.site });
+    if (record !== null) return toPrefetchTask(record, context);
+    if (ref.createdAt) return this.findCreatedAt(ref.site, ref.taskId, ref.createdAt);
+    // Records, none of them the id asked for: the id is a submission's, with several URL records (tasks).
+    if (dto.details.length > 0) throw submissionLookupError(ref.taskId, dto.details);
+    return null;
+  }
+
+  /**
+   * The record `id` among those a site's listing shows for the second `createdAt` names. The window reaches one
+   * second past it, so that it holds the record whether Baidu's endTime is inclusive (as assumed elsewhere) or
+   * not, and whatever fraction of a second Baidu stored; normally one page, markers followed otherwise.
+   */
+  private async findCreatedAt(site: string, id: string, createdAt: Date): Promise<PrefetchTask | null> {
+    const context = { account: this.account.name, site };
+    const start = new Date(Math.floor(createdAt.getTime() / 1000) * 1000);
+    const window = { start, end: new Date(start.getTime() + 1000) };
+    let marker: string | null = null;
+    for (let pages = 0; pages < MAX_FALLBACK_PAGES; pages++) {
+      const dto = await this.client.listPage({ site, window, marker });
+      const record = pickRecord(dto, id);
+      if (record !== null) return toPrefetchTask(record, context);
+      marker = nextMarker(dto, context);
+      if (marker === null) return null;
+    }
+    throw new UpstreamError(
+      "UPSTREAM_BAD_RESPONSE",
+      `Baidu GEO kept paging two seconds of ${site}'s records past ${MAX_FALLBACK_PAGES} pages.`,
+      { provider: this.kind, account: this.account.name },
+    );
   }
 }
 
