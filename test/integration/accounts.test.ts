@@ -1,6 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { writeTempFile } from "../support/temp-files";
 import {
   NodesByIdsDocument,
   PrefetchTaskByIdDocument,
@@ -14,10 +12,8 @@ import { daysBefore, startTestServer, type TestServer } from "../support/harness
 const EU = { username: "eu-user", apiKey: "eu-secret-key" };
 const US = { username: "us-user", apiKey: "us-secret-key" };
 
-function writeConfig(accounts: unknown[]): string {
-  const file = join(mkdtempSync(join(tmpdir(), "prefetch-graph-")), "accounts.json");
-  writeFileSync(file, JSON.stringify({ accounts }));
-  return file;
+function writeConfig(accounts: unknown): string {
+  return writeTempFile("accounts.json", { accounts });
 }
 
 describe("several provider accounts from a config file", () => {

@@ -64,7 +64,8 @@ describe("Baidu GEO through the real server and the sandbox", () => {
     });
 
     expect(taskIds).toEqual(expected);
-    expect(pages).toBe(Math.ceil(expected.length / 30) + (expected.length % 30 === 0 ? 1 : 0));
+    // hasNextPage is exact: no empty trailing page even when the count is a multiple of 30.
+    expect(pages).toBe(Math.ceil(expected.length / 30));
   });
 
   it("serves first: 250 in one connection page across upstream pages", async () => {
@@ -286,5 +287,41 @@ describe("Baidu GEO through the real server and the sandbox", () => {
         { name: "sandbox", provider: "BAIDU_GEO", endpoint: server.sandbox.baiduGeo.url, sandbox: true },
       ]),
     );
+  });
+});
+
+describe("durations of unfinished Baidu tasks", () => {
+  it("measure run and total time to the server's now, and leave queue time null until a task starts", async () => {
+    let now = new Date();
+    const server = await startTestServer({ clock: () => now });
+    try {
+      const anchor = server.sandbox.baiduGeo.anchor;
+      now = new Date(anchor.getTime() + 600_000);
+      const res = await server.gql(PrefetchTasksFullDocument, {
+        provider: "BAIDU_GEO",
+        site: SITE,
+        startTime: new Date(anchor.getTime() - 6 * 3_600_000).toISOString(),
+        endTime: anchor.toISOString(),
+        first: 100,
+      });
+      expect(res.errors).toBeUndefined();
+      const unfinished = res.data!.prefetchTasks!.nodes.filter(
+        (t) => t.status === "WAITING" || t.status === "IN_PROGRESS",
+      );
+      expect(unfinished.map((t) => t.status)).toEqual(expect.arrayContaining(["WAITING", "IN_PROGRESS"]));
+      for (const task of unfinished) {
+        const created = new Date(task.createdAt!).getTime();
+        expect(task.totalDuration).toBeCloseTo((now.getTime() - created) / 60_000, 6); // MINUTES in TaskFields
+        if (task.startedAt === null) {
+          expect(task.runDuration).toBeNull();
+          expect(task.queueDuration).toBeNull();
+        } else {
+          expect(task.runDuration).toBe(now.getTime() - new Date(task.startedAt).getTime()); // MILLISECONDS
+          expect(task.queueDuration).toBe((new Date(task.startedAt).getTime() - created) / 1000);
+        }
+      }
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -163,12 +163,19 @@ describe("bad input and failing providers", () => {
     });
   });
 
-  it("reports a wrong signature as UPSTREAM_AUTH_FAILED with Baidu's code", async () => {
+  it.each([
+    ["a wrong secret", "SignatureDoesNotMatch", true],
+    ["an unknown access key", "InvalidAccessKeyId", false],
+  ])("reports %s as UPSTREAM_AUTH_FAILED with Baidu's code %s", async (_case, upstreamCode, knownKey) => {
+    const baidu = server.sandbox.accounts.find((a) => a.provider === "BAIDU_GEO")!;
+    const accessKeyId = knownKey
+      ? (baidu.credentials as { accessKeyId: string }).accessKeyId
+      : "sandbox-unknown";
     const mixed = await startTestServer({
       env: {
         PREFETCH_GRAPH_SANDBOX: "on",
         BAIDU_GEO_ENDPOINT: server.sandbox.baiduGeo.url,
-        BAIDU_GEO_ACCESS_KEY_ID: "sandbox-unknown",
+        BAIDU_GEO_ACCESS_KEY_ID: accessKeyId,
         BAIDU_GEO_SECRET_ACCESS_KEY: "wrong",
       },
     });
@@ -179,7 +186,11 @@ describe("bad input and failing providers", () => {
         site: SITE,
         ...window,
       });
-      expect(res.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_AUTH_FAILED", account: "default" });
+      expect(res.errors?.[0]?.extensions).toMatchObject({
+        code: "UPSTREAM_AUTH_FAILED",
+        account: "default",
+        upstreamCode,
+      });
       expect(JSON.stringify(res)).not.toContain("wrong");
     } finally {
       await mixed.close();

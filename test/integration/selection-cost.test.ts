@@ -76,3 +76,34 @@ describe("upstream calls follow the selection", () => {
     expect(server.sandbox.wangsuCdnPro.calls("detail")).toBe(5);
   });
 });
+
+describe("providerDetails on a Wangsu list", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  it("is completed through one detail call per row when selected without targets", async () => {
+    const anchor = server.sandbox.wangsuCdnPro.anchor;
+    server.sandbox.wangsuCdnPro.resetCalls();
+    const res = await server.gql(PrefetchTasksLazyDocument, {
+      provider: "WANGSU_CDN_PRO",
+      startTime: daysBefore(anchor, 10).toISOString(),
+      endTime: anchor.toISOString(),
+      first: 4,
+      withTargets: false,
+      withDetails: true,
+    });
+    expect(res.errors).toBeUndefined();
+    const nodes = res.data!.prefetchTasks!.nodes;
+    expect(nodes).toHaveLength(4);
+    for (const n of nodes) {
+      expect(n.providerDetails).toMatchObject({
+        __typename: "WangsuCdnProPrefetch",
+        regions: expect.any(Array),
+      });
+    }
+    expect(server.sandbox.wangsuCdnPro.calls("detail")).toBe(4);
+  });
+});

@@ -1,6 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { writeTempFile } from "../../support/temp-files";
 import { sandboxApplies } from "../../../src/config/config";
 import { ConfigError } from "../../../src/config/config-error";
 import { loadConfig } from "../../../src/config/load-config";
@@ -16,9 +14,7 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 function configFile(content: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), "pg-config-")), "config.json");
-  writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
-  return file;
+  return writeTempFile("config.json", content);
 }
 
 describe("loadConfig", () => {
