@@ -42,8 +42,18 @@ export class DispatcherRegistry {
     return pool;
   }
 
-  async close(): Promise<void> {
-    await Promise.all([...this.pools.values()].map((p) => p.close()));
+  /**
+   * Lets requests still in flight finish for up to `graceMs`, then destroys what is left: close() alone waits
+   * for every request, however stuck its upstream is.
+   */
+  async close(graceMs = 1_000): Promise<void> {
+    const pools = [...this.pools.values()];
     this.pools.clear();
+    let timer: NodeJS.Timeout | undefined;
+    const closed = Promise.all(pools.map((p) => p.close())).then(() => true);
+    const late = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+    const inTime = await Promise.race([closed, late]);
+    clearTimeout(timer);
+    if (!inTime) await Promise.all(pools.map((p) => p.destroy()));
   }
 }

@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { Client, request } from "undici";
 import { PrefetchTasksPageDocument } from "../__generated__/graphql";
-import { startBaiduGeoSandbox, type BaiduGeoSandbox } from "../../src/sandbox/baidu-geo";
+import { startBaiduGeoSandbox } from "../../src/sandbox/baidu-geo";
 import { startTestServer, type TestServer } from "../support/harness";
 
 const ROOT = join(__dirname, "..", "..");
@@ -222,58 +222,60 @@ function logLines(child: ChildProcess): {
   };
 }
 
-describe("the real process, on SIGTERM during an operation", () => {
-  let buildDir: string | undefined;
-  let baidu: BaiduGeoSandbox | undefined;
-  let gate: Gate | undefined;
-  let child: ChildProcess | undefined;
+interface ShutdownRun {
+  /** The in-flight operation's response, or how it failed. */
+  response: { status: number; body: { data?: unknown; errors?: unknown } } | { error: string } | null;
+  /** Whether the in-flight operation had settled when the port was probed. */
+  settledAtProbe: boolean;
+  probe: "refused" | "accepted" | "other" | null;
+  exit: { code: number | null; signal: NodeJS.Signals | null; afterSignalMs: number } | null;
+  messages: (string | undefined)[];
+  stderr: string;
+}
+
+/**
+ * Starts main.js against a Baidu emulator behind a gate, sends an operation, SIGTERMs the process while the
+ * operation's upstream call is held, and records what happens. `release`: whether the gate lets the call
+ * through after the signal (false: the operation outlives the grace period).
+ */
+async function sigtermDuringOperation(
+  buildDir: string,
+  graceMs: number,
+  release: boolean,
+): Promise<ShutdownRun> {
+  const baidu = await startBaiduGeoSandbox({ credentials: [BAIDU_CREDENTIALS] });
+  const gate = await startGate(baidu.url);
   let client: Client | undefined;
   let stderr = "";
-  let logs: ReturnType<typeof logLines>;
-
-  const seen = {
-    /** The in-flight operation's response. */
-    response: null as
-      { status: number; body: { data?: unknown; errors?: unknown } } | { error: string } | null,
-    /** Whether the in-flight operation had settled when the port was probed. */
-    settledAtProbe: false,
-    probe: null as "refused" | "accepted" | "other" | null,
-    exit: null as { code: number | null; signal: NodeJS.Signals | null; afterSignalMs: number } | null,
-  };
-
-  beforeAll(async () => {
-    buildDir = await buildMain();
-    baidu = await startBaiduGeoSandbox({ credentials: [BAIDU_CREDENTIALS] });
-    gate = await startGate(baidu.url);
-
-    child = spawn(process.execPath, [join(buildDir, "main.js")], {
-      cwd: ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-      // Only what this test means: nothing inherited from the developer's shell.
-      env: {
-        PATH: process.env.PATH ?? "",
-        PORT: "0",
-        HOST: "127.0.0.1",
-        LOG_LEVEL: "info",
-        PREFETCH_GRAPH_SANDBOX: "off",
-        PREFETCH_GRAPH_GRAPHIQL: "off",
-        PREFETCH_GRAPH_CURSOR_SECRET: "shutdown-test-cursor-secret-0123456789abcdef",
-        PREFETCH_GRAPH_SHUTDOWN_GRACE_MS: String(GRACE_MS),
-        PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS: "30000",
-        BAIDU_GEO_ENDPOINT: gate.url,
-        BAIDU_GEO_ACCESS_KEY_ID: BAIDU_CREDENTIALS.accessKeyId,
-        BAIDU_GEO_SECRET_ACCESS_KEY: BAIDU_CREDENTIALS.secretAccessKey,
-      },
-    });
-    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+  const child = spawn(process.execPath, [join(buildDir, "main.js")], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    // Only what this test means: nothing inherited from the developer's shell.
+    env: {
+      PATH: process.env.PATH ?? "",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      PREFETCH_GRAPH_SANDBOX: "off",
+      PREFETCH_GRAPH_GRAPHIQL: "off",
+      PREFETCH_GRAPH_CURSOR_SECRET: "shutdown-test-cursor-secret-0123456789abcdef",
+      PREFETCH_GRAPH_SHUTDOWN_GRACE_MS: String(graceMs),
+      PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS: "30000",
+      BAIDU_GEO_ENDPOINT: gate.url,
+      BAIDU_GEO_ACCESS_KEY_ID: BAIDU_CREDENTIALS.accessKeyId,
+      BAIDU_GEO_SECRET_ACCESS_KEY: BAIDU_CREDENTIALS.secretAccessKey,
+    },
+  });
+  try {
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     let signalledAt = 0;
-    const exited = new Promise<NonNullable<typeof seen.exit>>((resolve) =>
+    const exited = new Promise<NonNullable<ShutdownRun["exit"]>>((resolve) =>
       // "close", not "exit": it waits for stdout to end, so every log line has been read by then.
-      child!.once("close", (code: number | null, signal: NodeJS.Signals | null) =>
+      child.once("close", (code: number | null, signal: NodeJS.Signals | null) =>
         resolve({ code, signal, afterSignalMs: performance.now() - signalledAt }),
       ),
     );
-    logs = logLines(child);
+    const logs = logLines(child);
 
     const serving = await within(
       Promise.race([
@@ -310,49 +312,81 @@ describe("the real process, on SIGTERM during an operation", () => {
     // stop() closes the listener in the same tick as that log line; poll briefly in case the line raced ahead.
     const port = Number(url.port);
     const probeUntil = performance.now() + 2_000;
-    do seen.probe = await tryConnect(port);
-    while (seen.probe !== "refused" && performance.now() < probeUntil);
-    seen.settledAtProbe = settled;
+    let probe: ShutdownRun["probe"];
+    do probe = await tryConnect(port);
+    while (probe !== "refused" && performance.now() < probeUntil);
+    const settledAtProbe = settled;
 
-    gate.release();
+    if (release) gate.release();
     // Recorded rather than thrown, so that each behaviour below fails on its own.
-    seen.response = await within(inFlight, 20_000, "the in-flight operation's response").catch(
+    const response = await within(inFlight, graceMs + 20_000, "the in-flight operation's response").catch(
       (err: Error) => ({ error: err.message }),
     );
-    seen.exit = await within(exited, GRACE_MS + 5_000, "the process to exit").catch(() => null);
-  }, 120_000);
+    const exit = await within(exited, graceMs + 5_000, "the process to exit").catch(() => null);
+    return { response, settledAtProbe, probe, exit, messages: logs.lines.map((l) => l.msg), stderr };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    gate.release();
+    await client?.close().catch(() => undefined);
+    await gate.close();
+    await baidu.close();
+  }
+}
 
-  afterAll(async () => {
-    if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    gate?.release();
-    await client?.close();
-    await gate?.close();
-    await baidu?.close();
+describe("the real process on SIGTERM", () => {
+  let buildDir: string | undefined;
+  beforeAll(async () => {
+    buildDir = await buildMain();
+  }, 120_000);
+  afterAll(() => {
     if (buildDir) rmSync(buildDir, { recursive: true, force: true });
   });
 
-  it("finishes the operation that was in flight, with 200 and its data", () => {
-    expect(seen.response).toEqual({
-      status: 200,
-      body: { data: { prefetchTasks: { nodes: expect.arrayContaining([{ taskId: expect.any(String) }]) } } },
+  describe("during an operation that then completes", () => {
+    let run: ShutdownRun;
+    beforeAll(async () => {
+      run = await sigtermDuringOperation(buildDir!, GRACE_MS, true);
+    }, 120_000);
+
+    it("finishes the operation that was in flight, with 200 and its data", () => {
+      expect(run.response).toEqual({
+        status: 200,
+        body: {
+          data: { prefetchTasks: { nodes: expect.arrayContaining([{ taskId: expect.any(String) }]) } },
+        },
+      });
+    });
+
+    it("refuses new connections while that operation is still running", () => {
+      expect(run.probe).toBe("refused");
+      expect(run.settledAtProbe).toBe(false);
+    });
+
+    it("exits 0 once the operation is done, without waiting out the grace period", () => {
+      expect(run.exit).toEqual({ code: 0, signal: null, afterSignalMs: expect.any(Number) });
+      expect(run.exit!.afterSignalMs).toBeLessThan(GRACE_MS);
+    });
+
+    it("logs the shutdown and the stop, and nothing on stderr", () => {
+      expect(run.messages).toEqual(
+        expect.arrayContaining(["shutting down: finishing in-flight operations", "stopped"]),
+      );
+      expect(run.stderr).toBe("");
     });
   });
 
-  it("refuses new connections while that operation is still running", () => {
-    expect(seen.probe).toBe("refused");
-    expect(seen.settledAtProbe).toBe(false);
-  });
+  describe("during an operation that outlives the grace period", () => {
+    const SHORT_GRACE_MS = 800;
+    let run: ShutdownRun;
+    beforeAll(async () => {
+      run = await sigtermDuringOperation(buildDir!, SHORT_GRACE_MS, false);
+    }, 120_000);
 
-  it("exits 0 once the operation is done, without waiting out the grace period", () => {
-    expect(seen.exit).toEqual({ code: 0, signal: null, afterSignalMs: expect.any(Number) });
-    expect(seen.exit!.afterSignalMs).toBeLessThan(GRACE_MS);
-  });
-
-  it("logs the shutdown and the stop, and nothing on stderr", () => {
-    const messages = logs.lines.map((l) => l.msg);
-    expect(messages).toEqual(
-      expect.arrayContaining(["shutting down: finishing in-flight operations", "stopped"]),
-    );
-    expect(stderr).toBe("");
+    it("gives up on it after the grace period and exits 0 anyway", () => {
+      expect(run.exit).toEqual({ code: 0, signal: null, afterSignalMs: expect.any(Number) });
+      expect(run.exit!.afterSignalMs).toBeGreaterThanOrEqual(SHORT_GRACE_MS);
+      expect(run.exit!.afterSignalMs).toBeLessThan(SHORT_GRACE_MS + 4_000);
+      expect(run.response).toEqual({ error: expect.any(String) });
+    });
   });
 });
