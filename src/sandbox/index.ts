@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { ProviderKind } from "../domain/provider-kind";
-import { startBaiduGeoSandbox, type BaiduGeoSandbox } from "./baidu-geo";
+import { startBaiduGeoSandbox, type BaiduGeoIdLookup, type BaiduGeoSandbox } from "./baidu-geo";
 import { startWangsuCdnProSandbox, type WangsuCdnProSandbox } from "./wangsu-cdn-pro";
 
-export type { BaiduGeoSandbox, WangsuCdnProSandbox };
+export type { BaiduGeoIdLookup, BaiduGeoSandbox, WangsuCdnProSandbox };
 
 /** An account served by a sandbox emulator, in the shape the registry takes. */
 export interface SandboxAccount {
@@ -30,6 +30,11 @@ export interface SandboxOptions {
   /** The Wangsu emulator's own 429 limit; defaults to the documented 300 per 5 minutes. */
   readonly wangsuRateLimit?: { points: number; durationSeconds: number };
   readonly accountName?: string;
+  /**
+   * What the Baidu emulator's `id` query matches: "task" only submission ids (as documented), "task-or-url"
+   * (the default) per-URL record ids too, which is UNCONFIRMED for the real API.
+   */
+  readonly baiduIdLookup?: BaiduGeoIdLookup;
 }
 
 /**
@@ -46,7 +51,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   };
   const baiduCredentials = { accessKeyId: `sandbox-${secret()}`, secretAccessKey: secret() };
   const wangsuCredentials = { username: `sandbox-${secret()}`, apiKey: secret() };
-  const baiduGeo = await startBaiduGeoSandbox({ ...common, credentials: [baiduCredentials] });
+  const baiduGeo = await startBaiduGeoSandbox({
+    ...common,
+    credentials: [baiduCredentials],
+    ...(options.baiduIdLookup ? { idLookup: options.baiduIdLookup } : {}),
+  });
   const wangsuCdnPro = await startWangsuCdnProSandbox({
     ...common,
     credentials: [wangsuCredentials],

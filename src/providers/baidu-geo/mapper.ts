@@ -110,7 +110,10 @@ export function nextMarker(dto: BaiduListDto, context: BaiduGeoMappingContext): 
  * submission's (what Baidu's submit call returns), whose records are the tasks prefetch-graph serves. Rather
  * than pick one of them, the client is told where its tasks are.
  */
-export function submissionLookupError(taskId: string, records: readonly PrefetchStatusDto[]): BadUserInputError {
+export function submissionLookupError(
+  taskId: string,
+  records: readonly PrefetchStatusDto[],
+): BadUserInputError {
   const n = records.length;
   const created = records
     .map((r) => parseBaiduTimestamp(r.createdAt))

@@ -14,6 +14,7 @@ import type {
 } from "../provider";
 import { BaiduGeoClient } from "./client";
 import { BaiduGeoCredentials } from "./credentials";
+import type { BaiduListDto, PrefetchStatusDto } from "./dto";
 import { nextMarker, pickRecord, submissionLookupError, toListPage, toPrefetchTask } from "./mapper";
 import { PrefetchStatus } from "../../domain/prefetch-status";
 
@@ -58,11 +59,20 @@ export class BaiduGeoProvider implements PrefetchProvider {
   }
 
   async getTasks(refs: readonly TaskRef[]): Promise<ReadonlyArray<PrefetchTask | null | Error>> {
-    // Baidu has no batch lookup: one call per ref, bounded per account by UpstreamHttp.
+    // Baidu has no batch lookup: one call per ref, bounded per account by UpstreamHttp. Fallback listings are
+    // shared within the batch: the records of one submission, created in the same second, cost one listing.
+    const seconds = new Map<string, Promise<BaiduListDto>>();
+    const listSecond: SecondListing = (site, createdAt) => {
+      const start = Math.floor(createdAt.getTime() / 1000) * 1000;
+      const key = `${start} ${site}`;
+      let listing = seconds.get(key);
+      if (listing === undefined) seconds.set(key, (listing = this.listSecond(site, new Date(start))));
+      return listing;
+    };
     return Promise.all(
       refs.map(async (ref) => {
         try {
-          return await this.getTask(ref);
+          return await this.getTask(ref, listSecond);
         } catch (error) {
           return error instanceof Error ? error : new Error(String(error));
         }
@@ -74,7 +84,7 @@ export class BaiduGeoProvider implements PrefetchProvider {
     return this.http.lastOutcome;
   }
 
-  private async getTask(ref: TaskRef): Promise<PrefetchTask | null> {
+  private async getTask(ref: TaskRef, listSecond: SecondListing): Promise<PrefetchTask | null> {
     if (ref.provider !== this.kind || ref.account !== this.account.name) {
       // A loader keyed wrongly: a bug on our side, masked as an internal error.
       throw new Error(`ref of ${ref.provider}/${ref.account} sent to ${this.kind}/${this.account.name}`);
@@ -89,28 +99,30 @@ export class BaiduGeoProvider implements PrefetchProvider {
     const dto = await this.client.getById({ site: ref.site, id: ref.taskId });
     const record = pickRecord(dto, ref.taskId);
     if (record !== null) return toPrefetchTask(record, context);
-    if (ref.createdAt) return this.findCreatedAt(ref.site, ref.taskId, ref.createdAt);
+    if (ref.createdAt) {
+      const listed = pickRecord(await listSecond(ref.site, ref.createdAt), ref.taskId);
+      return listed === null ? null : toPrefetchTask(listed, context);
+    }
     // Records, none of them the id asked for: the id is a submission's, with several URL records (tasks).
     if (dto.details.length > 0) throw submissionLookupError(ref.taskId, dto.details);
     return null;
   }
 
   /**
-   * The record `id` among those a site's listing shows for the second `createdAt` names. The window reaches one
-   * second past it, so that it holds the record whether Baidu's endTime is inclusive (as assumed elsewhere) or
-   * not, and whatever fraction of a second Baidu stored; normally one page, markers followed otherwise.
+   * Every record a site's listing shows for the second starting at `start`, markers followed (normally one
+   * page). The window reaches one second further, so that it holds the second's records whether Baidu's endTime
+   * is inclusive (as assumed elsewhere) or not, and whatever fraction of a second Baidu stored.
    */
-  private async findCreatedAt(site: string, id: string, createdAt: Date): Promise<PrefetchTask | null> {
+  private async listSecond(site: string, start: Date): Promise<BaiduListDto> {
     const context = { account: this.account.name, site };
-    const start = new Date(Math.floor(createdAt.getTime() / 1000) * 1000);
     const window = { start, end: new Date(start.getTime() + 1000) };
+    const details: PrefetchStatusDto[] = [];
     let marker: string | null = null;
     for (let pages = 0; pages < MAX_FALLBACK_PAGES; pages++) {
       const dto = await this.client.listPage({ site, window, marker });
-      const record = pickRecord(dto, id);
-      if (record !== null) return toPrefetchTask(record, context);
+      details.push(...dto.details);
       marker = nextMarker(dto, context);
-      if (marker === null) return null;
+      if (marker === null) return { details, isTruncated: false, nextMarker: null };
     }
     throw new UpstreamError(
       "UPSTREAM_BAD_RESPONSE",
@@ -119,6 +131,9 @@ export class BaiduGeoProvider implements PrefetchProvider {
     );
   }
 }
+
+/** The records of one second of a site, listed at most once per lookup batch. */
+type SecondListing = (site: string, createdAt: Date) => Promise<BaiduListDto>;
 
 function siteRequired(): BadUserInputError {
   return new BadUserInputError("site", "Baidu GEO looks prefetch tasks up by site: pass a site.");

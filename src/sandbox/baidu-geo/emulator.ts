@@ -30,7 +30,17 @@ export interface BaiduGeoSandboxOptions {
   now?: () => Date;
   /** Data seed, default 1. */
   seed?: number;
+  /**
+   * What an `id` query matches. Baidu documents `id` as the prefetch submission's id ("预热任务 id", what the
+   * submit call returns) and answers it with every record of the submission: "task" serves exactly that.
+   * "task-or-url" (the default) also answers a record's own per-URL id ("单个 url 的任务ID") with that record,
+   * so that a record id pasted into GraphiQL finds it. UNCONFIRMED: whether Baidu does the latter; tests of
+   * code that must not rely on it run with "task".
+   */
+  idLookup?: BaiduGeoIdLookup;
 }
+
+export type BaiduGeoIdLookup = "task" | "task-or-url";
 
 export interface BaiduGeoSandbox {
   /** "http://127.0.0.1:PORT" */
@@ -43,6 +53,8 @@ export interface BaiduGeoSandbox {
   recordIds(site: string, window?: { start: Date; end: Date }): string[];
   /** A seeded record as the API serialises it (for tests that compare mapping), or undefined. */
   record(id: string): unknown;
+  /** The id of the submission a record (by its per-URL id) belongs to, or undefined for an unknown record. */
+  submissionId(recordId: string): string | undefined;
   /** Number of HTTP requests received since start / last reset, optionally only list calls or only id lookups. Counts requests that failed auth too. */
   calls(kind?: "list" | "byId"): number;
   resetCalls(): void;
@@ -132,6 +144,10 @@ export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Pro
   const host = options.host ?? "127.0.0.1";
   const now = options.now ?? (() => new Date());
   const seed = options.seed ?? 1;
+  const idLookup = options.idLookup ?? "task-or-url";
+  if (idLookup !== "task" && idLookup !== "task-or-url") {
+    throw new RangeError(`idLookup must be "task" or "task-or-url", got ${String(idLookup)}`);
+  }
   const credentials = new Map(options.credentials.map((c) => [c.accessKeyId, c] as const));
   const markers = new MarkerCodec(`baidu-geo-sandbox/${seed}`);
   // Floored to the minute so two sandboxes started in the same minute with the same seed serve the same data.
@@ -153,7 +169,9 @@ export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Pro
   const answer = (query: PrefetchQuery): string => {
     const records = data.bySite.get(query.site) ?? [];
     if (query.kind === "byId") {
-      const details = records.filter((r) => r.id === query.id).map((r) => r.json);
+      const matches = (r: SeedRecord): boolean =>
+        r.submissionId === query.id || (idLookup === "task-or-url" && r.id === query.id);
+      const details = records.filter(matches).map((r) => r.json);
       return JSON.stringify({ details, isTruncated: false });
     }
     const { windowStartMs, windowEndMs, after } = query;
@@ -262,6 +280,9 @@ export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Pro
     record(id) {
       const record = data.byId.get(id);
       return record === undefined ? undefined : structuredClone(record.json);
+    },
+    submissionId(recordId) {
+      return data.byId.get(recordId)?.submissionId;
     },
     calls(kind) {
       return kind === undefined ? counts.all : counts[kind];

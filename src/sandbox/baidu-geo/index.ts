@@ -1,6 +1,7 @@
 export {
   type BaiduGeoCredentials,
   type BaiduGeoFault,
+  type BaiduGeoIdLookup,
   type BaiduGeoSandbox,
   type BaiduGeoSandboxOptions,
   PAGE_SIZE,

@@ -23,7 +23,13 @@ export interface BaiduPrefetchStatusJson {
 
 export interface SeedRecord {
   readonly site: string;
+  /** The per-URL task id ("单个 url 的任务ID"), the record's `id`. */
   readonly id: string;
+  /**
+   * The id of the submission the record came from ("预热任务 id", what Baidu's submit call returns): shared by
+   * the records submitted together, never serialised in a record (Baidu's PrefetchStatus has no such field).
+   */
+  readonly submissionId: string;
   readonly createdAtMs: number;
   readonly json: BaiduPrefetchStatusJson;
 }
@@ -34,6 +40,8 @@ export interface SeedData {
   /** Per site, ascending createdAt, ties by id: the order a window listing returns them. */
   readonly bySite: ReadonlyMap<string, readonly SeedRecord[]>;
   readonly byId: ReadonlyMap<string, SeedRecord>;
+  /** Each submission's records, in listing order. */
+  readonly bySubmission: ReadonlyMap<string, readonly SeedRecord[]>;
 }
 
 interface SiteSpec {
@@ -124,8 +132,8 @@ function planSubmissions(draw: SeededRandom, spec: SiteSpec, anchorMs: number): 
   const submissions: Submission[] = [];
   let remaining = spec.records;
   const add = (createdAtMs: number, forced?: BaiduPrefetchStatus): void => {
-    // Most submissions carry one URL; the rest a batch, whose per-URL records share createdAt.
-    const size = Math.min(remaining, draw.chance(0.5) ? 1 : draw.int(2, spec.maxBatch));
+    // Most submissions carry several URLs, whose per-URL records share createdAt; some carry one.
+    const size = Math.min(remaining, draw.chance(0.3) ? 1 : draw.int(2, spec.maxBatch));
     submissions.push(forced === undefined ? { createdAtMs, size } : { createdAtMs, size, forced });
     remaining -= size;
   };
@@ -141,6 +149,7 @@ function buildRecord(
   draw: SeededRandom,
   site: string,
   id: string,
+  submissionId: string,
   submission: Submission,
   operator: string | undefined,
   anchorMs: number,
@@ -186,7 +195,7 @@ function buildRecord(
     ...(operator === undefined ? {} : { operator }),
     id,
   };
-  return { site, id, createdAtMs, json: deepFreeze(json) };
+  return { site, id, submissionId, createdAtMs, json: deepFreeze(json) };
 }
 
 function deepFreeze<T extends object>(value: T): T {
@@ -206,6 +215,13 @@ export function generateSeedData(seed: number, anchor: Date): SeedData {
   const anchorMs = anchor.getTime();
   const bySite = new Map<string, SeedRecord[]>();
   const byId = new Map<string, SeedRecord>();
+  const bySubmission = new Map<string, SeedRecord[]>();
+  // Submission and record ids are drawn alike (32 hex, as Baidu's are) and never collide with each other.
+  const fresh = (draw: SeededRandom): string => {
+    let id = draw.hex(32);
+    while (byId.has(id) || bySubmission.has(id)) id = draw.hex(32);
+    return id;
+  };
   for (const spec of SITES) {
     const draw = new SeededRandom(siteSeed(seed, spec.site));
     // A few submitters per site, as Baidu user ids (32 hex); some records carry no operator at all.
@@ -213,15 +229,19 @@ export function generateSeedData(seed: number, anchor: Date): SeedData {
     const records: SeedRecord[] = [];
     for (const submission of planSubmissions(draw, spec, anchorMs)) {
       const operator = draw.chance(0.9) ? draw.pick(operators) : undefined;
+      const submissionId = fresh(draw);
+      const batch: SeedRecord[] = [];
+      bySubmission.set(submissionId, batch);
       for (let i = 0; i < submission.size; i += 1) {
-        let id = draw.hex(32);
-        while (byId.has(id)) id = draw.hex(32);
-        const record = buildRecord(draw, spec.site, id, submission, operator, anchorMs);
+        const id = fresh(draw);
+        const record = buildRecord(draw, spec.site, id, submissionId, submission, operator, anchorMs);
         records.push(record);
+        batch.push(record);
         byId.set(id, record);
       }
+      batch.sort(compareRecords);
     }
     bySite.set(spec.site, records.sort(compareRecords));
   }
-  return { anchor: new Date(anchorMs), sites: SITES.map((s) => s.site), bySite, byId };
+  return { anchor: new Date(anchorMs), sites: SITES.map((s) => s.site), bySite, byId, bySubmission };
 }

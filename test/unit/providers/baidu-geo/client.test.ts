@@ -1,7 +1,7 @@
 import pino from "pino";
 import { MockAgent, type Interceptable } from "undici";
 import type { MockInterceptor } from "undici/types/mock-interceptor";
-import { type AppError, UpstreamError } from "../../../../src/errors/app-error";
+import { type AppError, BadUserInputError, UpstreamError } from "../../../../src/errors/app-error";
 import { DEFAULT_TIMEOUTS } from "../../../../src/http/dispatcher";
 import { UNLIMITED_BUDGET } from "../../../../src/http/rate-budget";
 import type { RetryPolicy } from "../../../../src/http/upstream-http";
@@ -375,6 +375,113 @@ describe("Baidu GEO client: lookups by id", () => {
   it("answers an empty batch without calling Baidu", async () => {
     expect(await provider().getTasks([])).toEqual([]);
     expect(requests).toHaveLength(0);
+  });
+});
+
+describe("Baidu GEO client: lookups where the id query does not know the per-URL id", () => {
+  const CREATED = "2025-11-10T02:50:39Z";
+  const ref = (taskId: string, createdAt: Date | null = new Date(CREATED)) => ({
+    provider: "BAIDU_GEO" as const,
+    account: "main",
+    taskId,
+    site: "test.com",
+    createdAt,
+  });
+  /** Baidu as documented: `id` takes only the submission id "s-1", whose records are u-1 and u-2. */
+  const submission = [
+    bareRecord({ id: "u-1", createdAt: CREATED, task: { url: "https://test.com/1.png" } }),
+    bareRecord({ id: "u-2", createdAt: CREATED, task: { url: "https://test.com/2.png" } }),
+  ];
+  const other = bareRecord({ id: "u-9", createdAt: "2025-11-10T02:50:40Z" });
+  const strictBaidu = (req: SeenRequest) => {
+    if (req.query.id !== undefined)
+      return { status: 200, body: page(req.query.id === "s-1" ? submission : []) };
+    return { status: 200, body: page([...submission, other]) };
+  };
+
+  it("lists the second the record was created in and takes the record from there", async () => {
+    answer(strictBaidu);
+    const [task] = await provider().getTasks([ref("u-2")]);
+    expect(task).toMatchObject({ ref: ref("u-2"), targets: [{ url: "https://test.com/2.png" }] });
+    expect(requests.map((r) => r.query)).toEqual([
+      { site: "test.com", id: "u-2" },
+      // One second past the record's, so that an exclusive endTime or a stored fraction cannot hide it.
+      { site: "test.com", startTime: "2025-11-10T02:50:39Z", endTime: "2025-11-10T02:50:40Z" },
+    ]);
+  });
+
+  it("lists the whole second even when the hint carries a fraction", async () => {
+    answer(strictBaidu);
+    await provider().getTasks([ref("u-1", new Date("2025-11-10T02:50:39.900Z"))]);
+    expect(requests[1]?.query).toMatchObject({ startTime: CREATED, endTime: "2025-11-10T02:50:40Z" });
+  });
+
+  it("follows the listing's markers, with the same times", async () => {
+    answer((req) => {
+      if (req.query.id !== undefined) return { status: 200, body: page([]) };
+      return req.query.marker === undefined
+        ? { status: 200, body: page([submission[0]], { isTruncated: true, nextMarker: "m-2" }) }
+        : { status: 200, body: page([submission[1]]) };
+    });
+    const [task] = await provider().getTasks([ref("u-2")]);
+    expect(task).toMatchObject({ ref: { taskId: "u-2" } });
+    expect(requests).toHaveLength(3);
+    expect(requests[2]?.query).toEqual({ ...requests[1]?.query, marker: "m-2" });
+  });
+
+  it("lists a second once for all the refs of one batch created in it", async () => {
+    answer(strictBaidu);
+    const results = await provider().getTasks([ref("u-1"), ref("u-2"), ref("u-404")]);
+    expect(results.map((r) => (r === null || r instanceof Error ? r : r.ref.taskId))).toEqual([
+      "u-1",
+      "u-2",
+      null,
+    ]);
+    expect(requests.filter((r) => r.query.id === undefined)).toHaveLength(1);
+    expect(requests).toHaveLength(4);
+  });
+
+  it("answers null when the second's listing does not hold the record either", async () => {
+    answer(strictBaidu);
+    const [task] = await provider().getTasks([ref("u-404")]);
+    expect(task).toBeNull();
+    expect(requests).toHaveLength(2);
+  });
+
+  it("does not list when the id query finds the record itself", async () => {
+    answer((req) => ({ status: 200, body: page([bareRecord({ id: req.query.id, createdAt: CREATED })]) }));
+    const [task] = await provider().getTasks([ref("u-1")]);
+    expect(task).toMatchObject({ ref: { taskId: "u-1" } });
+    expect(requests.map((r) => r.query.id)).toEqual(["u-1"]);
+  });
+
+  it("answers null without listing when the id is unknown and no creation time is known", async () => {
+    answer(strictBaidu);
+    const [task] = await provider().getTasks([ref("u-2", null)]);
+    expect(task).toBeNull();
+    expect(requests.map((r) => r.query)).toEqual([{ site: "test.com", id: "u-2" }]);
+  });
+
+  it("refuses a submission id as a task id, on that key alone, naming taskId", async () => {
+    answer(strictBaidu);
+    const results = await provider().getTasks([ref("s-1", null), ref("u-1")]);
+    expect(results[0]).toBeInstanceOf(BadUserInputError);
+    expect(results[0]).toMatchObject({ code: "BAD_USER_INPUT", extensions: { argumentName: "taskId" } });
+    expect((results[0] as Error).message).toMatch(
+      /^"s-1" is a Baidu prefetch submission with 2 URL records;/,
+    );
+    expect(results[1]).toMatchObject({ ref: { taskId: "u-1" } });
+  });
+
+  it("reports a truncated listing without a marker as UPSTREAM_BAD_RESPONSE for that key", async () => {
+    answer((req) =>
+      req.query.id !== undefined
+        ? { status: 200, body: page([]) }
+        : { status: 200, body: page([], { isTruncated: true }) },
+    );
+    const [result] = await provider().getTasks([ref("u-1")]);
+    expect(result).toBeInstanceOf(UpstreamError);
+    expect((result as AppError).code).toBe("UPSTREAM_BAD_RESPONSE");
   });
 });
 

@@ -2,7 +2,13 @@ import type { AppError } from "../../../../src/errors/app-error";
 import { NOTHING_MISSING } from "../../../../src/domain/prefetch-task";
 import type { ListPage } from "../../../../src/providers/provider";
 import { parseListResponse } from "../../../../src/providers/baidu-geo/dto";
-import { pickRecord, toListPage } from "../../../../src/providers/baidu-geo/mapper";
+import { encodeGlobalId } from "../../../../src/domain/global-id";
+import {
+  pickRecord,
+  submissionLookupError,
+  toListPage,
+  toPrefetchTask,
+} from "../../../../src/providers/baidu-geo/mapper";
 import {
   arrayTaskRecord,
   bareRecord,
@@ -36,7 +42,13 @@ function codeOf(fn: () => unknown): string | undefined {
 describe("Baidu GEO mapping", () => {
   it("maps the documented failed record, whose finishedAt is missing, to a FAILED task", () => {
     expect(firstTask(DOC_EXAMPLE_SINGLE_PAGE)).toEqual({
-      ref: { provider: "BAIDU_GEO", account: "main", taskId: "xxx", site: "test.com" },
+      ref: {
+        provider: "BAIDU_GEO",
+        account: "main",
+        taskId: "xxx",
+        site: "test.com",
+        createdAt: new Date("2025-11-10T02:50:39Z"),
+      },
       site: "test.com",
       name: null,
       targets: [{ url: "http://1.test.com/test.png", headers: [] }],
@@ -144,6 +156,30 @@ describe("Baidu GEO mapping", () => {
       "main",
     );
     expect(pickRecord(dto, "t-1")?.status).toBe("completed");
+  });
+
+  it("gives a record the same global id whether it came from a list page or a lookup", () => {
+    const dto = parseListResponse(page([bareRecord({ id: "t-1" })]), "main");
+    const listed = mapBody(page([bareRecord({ id: "t-1" })])).tasks[0]!;
+    const looked = toPrefetchTask(pickRecord(dto, "t-1")!, context);
+    expect(listed.ref.createdAt).toEqual(new Date("2025-11-10T03:00:00Z"));
+    expect(encodeGlobalId(looked.ref)).toBe(encodeGlobalId(listed.ref));
+  });
+
+  it("tells a client that asked for a submission id where its URL records are", () => {
+    const dto = parseListResponse(
+      page([
+        bareRecord({ id: "u-1", createdAt: "2025-11-10T03:00:00Z" }),
+        bareRecord({ id: "u-2", createdAt: "2025-11-10T03:00:00Z" }),
+      ]),
+      "main",
+    );
+    const error = submissionLookupError("s-1", dto.details);
+    expect(error).toMatchObject({ code: "BAD_USER_INPUT", extensions: { argumentName: "taskId" } });
+    expect(error.message).toBe(
+      '"s-1" is a Baidu prefetch submission with 2 URL records; prefetch-graph serves each URL record as a task: list them with prefetchTasks (the submission was created at 2025-11-10T03:00:00Z), or look one up by its record id.',
+    );
+    expect(submissionLookupError("s-1", dto.details.slice(0, 1)).message).toContain("with 1 URL record;");
   });
 
   it("picks nothing when no record has the id asked for", () => {

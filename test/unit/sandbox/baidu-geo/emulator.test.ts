@@ -368,6 +368,26 @@ describe("the Baidu GEO sandbox", () => {
       expect(reply.json).toEqual({ details: [], isTruncated: false });
     });
 
+    it("returns every record of a submission asked for by its submission id, in listing order", async () => {
+      const ids = sandbox.recordIds(BIG_SITE);
+      const byTask = new Map<string, string[]>();
+      for (const id of ids) {
+        const task = sandbox.submissionId(id)!;
+        byTask.set(task, [...(byTask.get(task) ?? []), id]);
+      }
+      const [task, records] = [...byTask].find(([, r]) => r.length > 1)!;
+      const reply = await list({ site: BIG_SITE, id: task });
+      expect(reply.status).toBe(200);
+      expect(reply.json).toEqual({ details: records.map((id) => sandbox.record(id)), isTruncated: false });
+    });
+
+    it("tells which submission a record belongs to, and nothing for an unknown record", () => {
+      const id = sandbox.recordIds(BIG_SITE)[0]!;
+      expect(sandbox.submissionId(id)).toMatch(/^[0-9a-f]{32}$/);
+      expect(sandbox.submissionId(id)).not.toBe(id);
+      expect(sandbox.submissionId("ffffffffffffffffffffffffffffffff")).toBeUndefined();
+    });
+
     it("finds nothing for an id asked for under another site", async () => {
       const id = sandbox.recordIds(BIG_SITE)[0]!;
       expect((await list({ site: "static.example.com", id })).json).toEqual({
@@ -466,6 +486,50 @@ describe("the Baidu GEO sandbox", () => {
       sandbox.resetCalls();
       expect(sandbox.calls()).toBe(0);
     });
+  });
+});
+
+describe("a Baidu GEO sandbox that looks up submission ids only", () => {
+  let strict: BaiduGeoSandbox;
+
+  beforeAll(async () => {
+    strict = await startBaiduGeoSandbox({
+      credentials: [CREDENTIALS],
+      now: () => new Date(START),
+      idLookup: "task",
+    });
+  });
+
+  afterAll(() => strict.close());
+
+  const lookup = async (id: string): Promise<Page> => {
+    const { url, headers } = signedGet({
+      baseUrl: strict.url,
+      credentials: CREDENTIALS,
+      at: new Date(START),
+      query: { site: BIG_SITE, id },
+    });
+    const reply = await send(url, { headers });
+    expect(reply.status).toBe(200);
+    return reply.json as Page;
+  };
+
+  it("answers a per-URL record id with empty details", async () => {
+    const id = strict.recordIds(BIG_SITE)[0]!;
+    expect(await lookup(id)).toEqual({ details: [], isTruncated: false });
+  });
+
+  it("answers a submission id with its records", async () => {
+    const id = strict.recordIds(BIG_SITE)[0]!;
+    const page = await lookup(strict.submissionId(id)!);
+    expect(page.details.map((d) => d.id)).toContain(id);
+    expect(page.details.every((d) => strict.submissionId(d.id) === strict.submissionId(id))).toBe(true);
+  });
+
+  it("refuses an idLookup it does not know", async () => {
+    await expect(
+      startBaiduGeoSandbox({ credentials: [], idLookup: "url" as unknown as "task" }),
+    ).rejects.toThrow(RangeError);
   });
 });
 

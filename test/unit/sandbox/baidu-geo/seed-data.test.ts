@@ -59,6 +59,31 @@ describe("the Baidu GEO seed data", () => {
     expect(data.byId.size).toBe(all.length);
   });
 
+  it("groups records into submissions with their own 32-hex ids, one site and one createdAt each", () => {
+    const submissions = [...data.bySubmission];
+    expect(submissions.every(([id]) => /^[0-9a-f]{32}$/.test(id) && !data.byId.has(id))).toBe(true);
+    for (const [id, records] of submissions) {
+      expect(records.length).toBeGreaterThan(0);
+      expect(records.every((r) => r.submissionId === id)).toBe(true);
+      expect(new Set(records.map((r) => r.site)).size).toBe(1);
+      expect(new Set(records.map((r) => r.createdAtMs)).size).toBe(1);
+      expect([...records].sort(compareRecords)).toEqual(records);
+    }
+    expect(submissions.reduce((n, [, records]) => n + records.length, 0)).toBe(all.length);
+    expect(all.every((r) => data.bySubmission.get(r.submissionId)?.includes(r))).toBe(true);
+  });
+
+  it("has submissions of one URL, but mostly of several", () => {
+    const sizes = [...data.bySubmission.values()].map((records) => records.length);
+    const single = sizes.filter((n) => n === 1).length;
+    expect(single).toBeGreaterThan(0);
+    expect(single).toBeLessThan(sizes.length / 2);
+  });
+
+  it("never serialises the submission id in a record", () => {
+    expect(all.some((r) => JSON.stringify(r.json).includes(r.submissionId))).toBe(false);
+  });
+
   it("spans about 60 days up to the anchor, in whole seconds", () => {
     const www = data.bySite.get("www.example.com") ?? [];
     expect(
