@@ -16,6 +16,7 @@ import { isProviderKind, PROVIDER_KINDS, type ProviderKind } from "../domain/pro
 import { DEFAULT_TIMEOUTS } from "../http/dispatcher";
 import { PROVIDER_MODULES, providerModule } from "../providers/modules";
 import type { AccountConfig, Config, SandboxMode } from "./config";
+import { validationProblems } from "../errors/validation-problems";
 import { ConfigError } from "./config-error";
 
 import { ACCOUNT_NAME_PATTERN } from "./account-name";
@@ -280,15 +281,13 @@ function validEndpoint(value: string, name: string, problems: string[]): string 
 }
 
 /** class-validator's messages name the property and the rule, never the offending value. */
-function flatten(errors: readonly ValidationError[], prefix = ""): string[] {
-  return errors.flatMap((e) => {
-    const path = prefix ? `${prefix}.${e.property}` : e.property;
-    const own = Object.values(e.constraints ?? {}).map((m) =>
-      m.startsWith(e.property) || m.startsWith(`property ${e.property}`)
-        ? m.replace(/^property /, "")
-        : `${path}: ${m}`,
-    );
-    return [...own, ...flatten(e.children ?? [], path)];
+/** "path: message", without repeating the path where class-validator's message already starts with it. */
+function flatten(errors: readonly ValidationError[]): string[] {
+  return validationProblems(errors).map(({ path, message }) => {
+    const property = path.slice(path.lastIndexOf(".") + 1);
+    return message.startsWith(property) || message.startsWith(`property ${property}`)
+      ? message.replace(/^property /, "")
+      : `${path}: ${message}`;
   });
 }
 

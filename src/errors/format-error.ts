@@ -2,12 +2,7 @@ import type { GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { Logger } from "pino";
 import { AppError, ErrorCode } from "./app-error";
-
-interface ValidationErrorLike {
-  property: string;
-  constraints?: Record<string, string>;
-  children?: ValidationErrorLike[];
-}
+import { validationProblems, type ValidationErrorLike } from "./validation-problems";
 
 /**
  * The one place errors become what clients see. AppErrors keep their code and safe extensions; class-validator
@@ -34,7 +29,10 @@ export function createFormatError(logger: Logger) {
     const ext = formatted.extensions ?? {};
     const validationErrors = ext.validationErrors as ValidationErrorLike[] | undefined;
     if (ext.code === ErrorCode.BAD_USER_INPUT && Array.isArray(validationErrors)) {
-      const problems = flatten(validationErrors);
+      const problems = validationProblems(validationErrors).map((p) => ({
+        argument: p.path,
+        message: p.message,
+      }));
       const argumentName = problems[0]?.argument ?? null;
       return {
         ...base,
@@ -62,17 +60,4 @@ export function createFormatError(logger: Logger) {
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
     };
   };
-}
-
-function flatten(
-  errors: readonly ValidationErrorLike[],
-  prefix = "",
-): { argument: string; message: string }[] {
-  return errors.flatMap((e) => {
-    const argument = prefix ? `${prefix}.${e.property}` : e.property;
-    return [
-      ...Object.values(e.constraints ?? {}).map((message) => ({ argument, message })),
-      ...flatten(e.children ?? [], argument),
-    ];
-  });
 }

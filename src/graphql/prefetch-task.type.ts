@@ -1,7 +1,7 @@
 import { Directive, Field, Int, ObjectType } from "type-graphql";
 import { NodeInterface } from "./node.interface";
 import { DateTimeScalar } from "./scalars/date-time.scalar";
-import { PrefetchStatus, ProviderKind } from "./enums";
+import { PrefetchStatus } from "./enums";
 
 @ObjectType("HttpHeader", { description: "One HTTP request header." })
 export class HttpHeaderType {
@@ -25,7 +25,8 @@ export class PrefetchTargetType {
 
 /**
  * The GraphQL shape of a task. Resolvers hand out the domain PrefetchTask; fields that are plain properties of
- * it resolve by name, the rest (identity, lazy fields, durations) in prefetch-task.resolver.ts.
+ * it are declared here and resolve by name, the rest (identity, lazy fields, durations) are declared and
+ * resolved in prefetch-task.resolver.ts.
  */
 @Directive('@key(fields: "id")')
 @ObjectType("PrefetchTask", {
@@ -33,15 +34,6 @@ export class PrefetchTargetType {
   description: "A prefetch (cache warm-up) task at one provider account.",
 })
 export class PrefetchTaskType extends NodeInterface {
-  @Field(() => ProviderKind)
-  provider!: ProviderKind;
-
-  @Field(() => String, { description: "Name of the configured provider account that owns the task." })
-  account!: string;
-
-  @Field(() => String, { description: "The provider's own task id." })
-  taskId!: string;
-
   @Field(() => String, {
     nullable: true,
     description: "The site (domain) the task belongs to, where the provider has one.",
