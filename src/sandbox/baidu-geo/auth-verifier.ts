@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import { parseUtcTimestamp } from "../time";
 import { BaiduApiError } from "./api-error";
 import {
   authStringPrefix,
@@ -12,7 +13,6 @@ import {
   signCanonicalRequest,
   signingKey,
 } from "./signature";
-import { parseBceTimestamp } from "./timestamp";
 
 export interface BaiduGeoCredentials {
   readonly accessKeyId: string;
@@ -68,7 +68,7 @@ export function verifyBceAuth(
     );
   }
 
-  const issuedAt = parseBceTimestamp(parsed.timestamp);
+  const issuedAt = parseUtcTimestamp(parsed.timestamp);
   if (issuedAt === undefined)
     throw invalidHeader("the timestamp must be a UTC time like 2015-04-27T08:23:49Z");
   if (nowMs < issuedAt - CLOCK_SKEW_MS || nowMs > issuedAt + parsed.expirationSeconds * 1000) {

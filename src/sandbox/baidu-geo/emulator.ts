@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { CallCounter, drainRequest, pause, sendJsonText, startEmulatorServer } from "../emulator-server";
+import { FaultInjector } from "../fault-injector";
+import { anchorMinute } from "../time";
 import { BaiduApiError, faultError } from "./api-error";
 import { type BaiduGeoCredentials, verifyBceAuth } from "./auth-verifier";
 import { MarkerCodec } from "./marker";
@@ -66,34 +67,12 @@ export const PREFETCH_PATH = "/v2/geo/cache/prefetch";
 /** The GEO doc: at most 100 records per call. */
 export const PAGE_SIZE = 100;
 
-const JSON_TYPE = "application/json; charset=utf-8";
-
 const MALFORMED_BODIES = {
   // Cut off mid-document, as a proxy that drops the connection's tail would leave it.
   "invalid-json": '{"details":[{"task":{"url":"http://www.example.com/index.html"},"createdAt":"2025-11-',
   // Valid JSON whose fields have the wrong types.
   "wrong-shape": '{"details":{"task":"not-a-list"},"isTruncated":"no","nextMarker":42}',
 } as const;
-
-interface ActiveFault {
-  readonly fault: BaiduGeoFault;
-  remaining: number;
-}
-
-function validateFault(fault: BaiduGeoFault): void {
-  if (fault.times !== undefined && (!Number.isInteger(fault.times) || fault.times < 1)) {
-    throw new RangeError(`fault.times must be a positive integer, got ${fault.times}`);
-  }
-  if (
-    fault.kind === "status" &&
-    (!Number.isInteger(fault.status) || fault.status < 400 || fault.status > 599)
-  ) {
-    throw new RangeError(`fault.status must be an HTTP error status (400-599), got ${fault.status}`);
-  }
-  if (fault.kind === "delay" && (!Number.isFinite(fault.ms) || fault.ms < 0)) {
-    throw new RangeError(`fault.ms must be a non-negative number, got ${fault.ms}`);
-  }
-}
 
 function isAfter(record: SeedRecord, after: { readonly createdAtMs: number; readonly id: string }): boolean {
   return (
@@ -102,17 +81,7 @@ function isAfter(record: SeedRecord, after: { readonly createdAtMs: number; read
   );
 }
 
-/** Resolves when the request body has been read to the end (or the request is gone), so keep-alive works. */
-function drainBody(req: IncomingMessage): Promise<void> {
-  if (req.complete) return Promise.resolve();
-  return new Promise((resolve) => {
-    req.once("end", resolve);
-    req.once("close", resolve);
-    req.once("error", () => resolve());
-    req.resume();
-  });
-}
-
+/** Every answer carries its request id in `x-bce-request-id`, as Baidu's do. */
 function send(
   res: ServerResponse,
   status: number,
@@ -120,14 +89,7 @@ function send(
   requestId: string,
   headers: Readonly<Record<string, string>> = {},
 ): void {
-  if (res.headersSent || res.destroyed) return;
-  res.writeHead(status, {
-    ...headers,
-    "content-type": JSON_TYPE,
-    "content-length": String(Buffer.byteLength(body)),
-    "x-bce-request-id": requestId,
-  });
-  res.end(body);
+  sendJsonText(res, status, body, { ...headers, "x-bce-request-id": requestId });
 }
 
 function sendError(res: ServerResponse, error: BaiduApiError, requestId: string): void {
@@ -141,7 +103,6 @@ function sendError(res: ServerResponse, error: BaiduApiError, requestId: string)
 }
 
 export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Promise<BaiduGeoSandbox> {
-  const host = options.host ?? "127.0.0.1";
   const now = options.now ?? (() => new Date());
   const seed = options.seed ?? 1;
   const idLookup = options.idLookup ?? "task-or-url";
@@ -150,21 +111,11 @@ export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Pro
   }
   const credentials = new Map(options.credentials.map((c) => [c.accessKeyId, c] as const));
   const markers = new MarkerCodec(`baidu-geo-sandbox/${seed}`);
-  // Floored to the minute so two sandboxes started in the same minute with the same seed serve the same data.
-  const anchorMs = Math.floor(now().getTime() / 60_000) * 60_000;
+  const anchorMs = anchorMinute(now());
   const data: SeedData = generateSeedData(seed, new Date(anchorMs));
 
-  const counts = { all: 0, list: 0, byId: 0 };
-  let active: ActiveFault | null = null;
-  const inFlight = new Set<AbortController>();
-
-  const takeFault = (): BaiduGeoFault | null => {
-    if (active === null) return null;
-    const { fault } = active;
-    active.remaining -= 1;
-    if (active.remaining <= 0) active = null;
-    return fault;
-  };
+  const counts = new CallCounter<"list" | "byId">();
+  const faults = new FaultInjector<BaiduGeoFault>();
 
   const answer = (query: PrefetchQuery): string => {
     const records = data.bySite.get(query.site) ?? [];
@@ -194,9 +145,9 @@ export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Pro
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {
-    counts.all += 1;
+    counts.countRequest();
     const requestId = randomUUID();
-    await drainBody(req);
+    await drainRequest(req);
     try {
       const target = parseRequestTarget(req.url ?? "/");
       if (target.path !== PREFETCH_PATH) {
@@ -213,10 +164,14 @@ export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Pro
         );
       }
       const byId = target.query.some(([key, value]) => key === "id" && value !== "");
-      counts[byId ? "byId" : "list"] += 1;
+      counts.countKind(byId ? "byId" : "list");
 
-      const fault = takeFault();
-      if (fault?.kind === "delay") await sleep(fault.ms, undefined, { signal });
+      const fault = faults.take();
+      if (fault?.kind === "delay" && !(await pause(fault.ms, signal))) {
+        // The client went away or the sandbox is closing: nobody is left to answer.
+        res.destroy();
+        return;
+      }
       if (fault?.kind === "status") throw faultError(fault.status, fault.retryAfterSeconds);
       if (fault?.kind === "malformed") {
         send(res, 200, MALFORMED_BODIES[fault.body ?? "invalid-json"], requestId);
@@ -244,31 +199,10 @@ export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Pro
     }
   };
 
-  const server = createServer((req, res) => {
-    const controller = new AbortController();
-    inFlight.add(controller);
-    // "close" fires when the response is done or the connection dropped; either way a pending delay is moot.
-    res.once("close", () => {
-      controller.abort();
-      inFlight.delete(controller);
-    });
-    handle(req, res, controller.signal).catch(() => res.destroy());
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, host, () => {
-      server.off("error", reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
-
-  let closing: Promise<void> | undefined;
+  const server = await startEmulatorServer(handle, { host: options.host, port: options.port });
 
   return {
-    url,
+    url: server.url,
     sites: data.sites,
     anchor: new Date(anchorMs),
     recordIds(site, window) {
@@ -285,25 +219,16 @@ export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Pro
       return data.byId.get(recordId)?.submissionId;
     },
     calls(kind) {
-      return kind === undefined ? counts.all : counts[kind];
+      return counts.get(kind);
     },
     resetCalls() {
-      counts.all = 0;
-      counts.list = 0;
-      counts.byId = 0;
+      counts.reset();
     },
     setFault(fault) {
-      if (fault !== null) validateFault(fault);
-      active = fault === null ? null : { fault, remaining: fault.times ?? Number.POSITIVE_INFINITY };
+      faults.set(fault);
     },
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        for (const controller of inFlight) controller.abort();
-        server.close(() => resolve());
-        // Idle keep-alive sockets would otherwise hold close() (and jest) open until they time out.
-        server.closeAllConnections();
-      });
-      return closing;
+      return server.close();
     },
   };
 }

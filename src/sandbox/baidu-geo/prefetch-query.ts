@@ -1,11 +1,10 @@
+import { DAY, parseUtcTimestamp } from "../time";
 import { BaiduApiError, INVALID_ARGUMENT } from "./api-error";
 import type { MarkerBinding, MarkerCodec } from "./marker";
-import { parseBceTimestamp } from "./timestamp";
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 /** Defaults and limits from the GEO doc: startTime defaults to endTime − 24 h; the span is at most 30 days. */
-export const DEFAULT_SPAN_MS = DAY_MS;
-export const MAX_SPAN_MS = 30 * DAY_MS;
+export const DEFAULT_SPAN_MS = DAY;
+export const MAX_SPAN_MS = 30 * DAY;
 
 export type PrefetchQuery =
   | { readonly kind: "byId"; readonly site: string; readonly id: string }
@@ -40,7 +39,7 @@ function collect(params: ReadonlyArray<readonly [string, string]>): Partial<Reco
 function timestamp(name: "startTime" | "endTime", text: string | undefined): number | undefined {
   // An empty value is treated as omitted, as clients that always send every key would otherwise break.
   if (text === undefined || text === "") return undefined;
-  const ms = parseBceTimestamp(text);
+  const ms = parseUtcTimestamp(text);
   if (ms === undefined) throw invalid(`The parameter ${name} must be a UTC time like 2025-11-10T02:00:00Z.`);
   return ms;
 }

@@ -1,5 +1,5 @@
-import { formatBceTimestamp } from "./timestamp";
 import { SeededRandom } from "../seeded-random";
+import { DAY, formatUtcSeconds, HOUR, MINUTE, SECOND } from "../time";
 
 export type BaiduPrefetchStatus = "waiting" | "in-progress" | "completed" | "failed";
 
@@ -61,11 +61,6 @@ const SITES: readonly SiteSpec[] = [
   { site: "static.example.com", records: 150, spanDays: 60, maxBatch: 8 },
   { site: "img.example.net", records: 6, spanDays: 14, maxBatch: 2 },
 ];
-
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
 const FAILURE_REASONS = [
   "Other Error",
@@ -186,9 +181,9 @@ function buildRecord(
 
   const json: BaiduPrefetchStatusJson = {
     task: draw.chance(0.15) ? [task] : task,
-    createdAt: formatBceTimestamp(createdAtMs),
-    ...(status === "waiting" ? {} : { startedAt: formatBceTimestamp(startedAtMs) }),
-    ...(finished ? { finishedAt: formatBceTimestamp(finishedAtMs) } : {}),
+    createdAt: formatUtcSeconds(createdAtMs),
+    ...(status === "waiting" ? {} : { startedAt: formatUtcSeconds(startedAtMs) }),
+    ...(finished ? { finishedAt: formatUtcSeconds(finishedAtMs) } : {}),
     progress,
     status,
     ...(reason === undefined ? {} : { reason }),

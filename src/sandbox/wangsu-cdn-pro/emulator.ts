@@ -1,12 +1,19 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { setTimeout as sleep } from "node:timers/promises";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import {
+  CallCounter,
+  drainRequest,
+  pause,
+  sendJson,
+  sendJsonText,
+  startEmulatorServer,
+} from "../emulator-server";
+import { anchorMinute } from "../time";
 import { verifyApiKeyRequest } from "./auth";
 import type { WangsuListBody } from "./dto";
-import { FaultInjector, statusFaultBody, type WangsuCdnProFault } from "./faults";
+import { statusFaultBody, WangsuFaultInjector, type WangsuCdnProFault } from "./faults";
 import { parseListQuery, selectTasks } from "./list-query";
 import { DOCUMENTED_RATE_LIMIT, FixedWindowRateLimiter } from "./rate-limiter";
-import { sendError, sendJson, sendText } from "./responses";
+import { sendError } from "./responses";
 import { SEEDED_HOSTNAMES, seedWangsuTasks, toDetailBody, toListRow, type SeededTask } from "./seed-data";
 
 export type { WangsuCdnProFault } from "./faults";
@@ -75,20 +82,6 @@ function decodeId(rawId: string): string | null {
   }
 }
 
-/** Reads and discards any request body so keep-alive connections stay usable. */
-function drain(req: IncomingMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (req.readableEnded) {
-      resolve();
-      return;
-    }
-    req.once("end", () => resolve());
-    req.once("close", () => resolve());
-    req.once("error", () => resolve());
-    req.resume();
-  });
-}
-
 function validateOptions(options: WangsuCdnProSandboxOptions): Map<string, string> {
   if (options.credentials.length === 0) throw new RangeError("the sandbox needs at least one credential");
   const credentials = new Map<string, string>();
@@ -108,21 +101,6 @@ function validateOptions(options: WangsuCdnProSandboxOptions): Map<string, strin
   return credentials;
 }
 
-function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      server.off("error", reject);
-      const address = server.address();
-      if (address === null || typeof address === "string") {
-        reject(new Error("the sandbox server did not bind a TCP port"));
-        return;
-      }
-      resolve(address);
-    });
-  });
-}
-
 /**
  * Starts an emulator of CDN Pro's prefetch read API (GET /cdn/prefetches and GET /cdn/prefetches/{id}) on a
  * loopback port. Order of checks per request: fault, route (404), method (405), API-key auth (401), rate limit
@@ -135,10 +113,9 @@ export async function startWangsuCdnProSandbox(
   const now = options.now ?? (() => new Date());
   const maxClockSkewSeconds = options.maxClockSkewSeconds ?? 300;
   const limiter = new FixedWindowRateLimiter(options.rateLimit ?? DOCUMENTED_RATE_LIMIT);
-  const faults = new FaultInjector();
-  const closing = new AbortController();
+  const faults = new WangsuFaultInjector();
 
-  const anchorMs = Math.floor(now().getTime() / 60_000) * 60_000;
+  const anchorMs = anchorMinute(now());
   const tasks: readonly SeededTask[] = seedWangsuTasks({
     anchor: new Date(anchorMs),
     seed: options.seed ?? 1,
@@ -146,16 +123,7 @@ export async function startWangsuCdnProSandbox(
   // Rendered once: what is served and what detail() hands to tests are the same bytes.
   const detailJson = new Map(tasks.map((task) => [task.id, JSON.stringify(toDetailBody(task))]));
 
-  const counts = { total: 0, list: 0, detail: 0 };
-
-  async function pause(ms: number): Promise<boolean> {
-    try {
-      await sleep(ms, undefined, { signal: closing.signal });
-      return true;
-    } catch {
-      return false; // close() was called; the socket is gone, so there is no one to answer
-    }
-  }
+  const counts = new CallCounter<Route["kind"]>();
 
   function serveList(res: ServerResponse, params: URLSearchParams): void {
     const parsed = parseListQuery(params, now().getTime());
@@ -182,18 +150,19 @@ export async function startWangsuCdnProSandbox(
       });
       return;
     }
-    sendText(res, 200, json);
+    sendJsonText(res, 200, json);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
     const url = new URL(req.url ?? "/", "http://sandbox.invalid");
     const route = routeOf(url.pathname);
-    counts.total += 1;
-    if (route !== null) counts[route.kind] += 1;
-    await drain(req);
+    counts.countRequest();
+    if (route !== null) counts.countKind(route.kind);
+    await drainRequest(req);
 
     const fault = faults.take();
-    if (fault?.kind === "delay" && !(await pause(fault.ms))) return;
+    // An aborted delay means the client has gone or close() was called: there is no one to answer.
+    if (fault?.kind === "delay" && !(await pause(fault.ms, signal))) return;
     if (fault?.kind === "status") {
       // A client that honours Retry-After should not stall a test for long.
       sendError(
@@ -205,7 +174,7 @@ export async function startWangsuCdnProSandbox(
       return;
     }
     if (fault?.kind === "malformed") {
-      sendText(res, 200, faults.nextMalformedBody());
+      sendJsonText(res, 200, faults.nextMalformedBody());
       return;
     }
 
@@ -250,17 +219,16 @@ export async function startWangsuCdnProSandbox(
     else serveDetail(res, route.rawId);
   }
 
-  const server = createServer((req, res) => {
-    handle(req, res).catch(() => {
+  const server = await startEmulatorServer(handle, {
+    host: options.host,
+    port: options.port,
+    onError(res) {
       sendError(res, 500, { code: "InternalError", message: "The sandbox failed to handle the request." });
-    });
+    },
   });
-  const address = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
 
-  let closed: Promise<void> | undefined;
   return {
-    url: `http://${host}:${address.port}`,
+    url: server.url,
     hostnames: Object.freeze([...SEEDED_HOSTNAMES]),
     get anchor() {
       return new Date(anchorMs); // a fresh Date each time: callers may mutate theirs
@@ -277,24 +245,17 @@ export async function startWangsuCdnProSandbox(
       return json === undefined ? undefined : (JSON.parse(json) as unknown);
     },
     calls(kind) {
-      return kind === undefined ? counts.total : counts[kind];
+      return counts.get(kind);
     },
     resetCalls() {
-      counts.total = 0;
-      counts.list = 0;
-      counts.detail = 0;
+      counts.reset();
       limiter.reset();
     },
     setFault(fault) {
       faults.set(fault);
     },
     close() {
-      closed ??= new Promise<void>((resolve, reject) => {
-        closing.abort();
-        server.close((err) => (err === undefined ? resolve() : reject(err)));
-        server.closeAllConnections();
-      });
-      return closed;
+      return server.close();
     },
   };
 }

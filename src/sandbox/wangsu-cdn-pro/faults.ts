@@ -1,3 +1,4 @@
+import { FaultInjector } from "../fault-injector";
 import type { WangsuErrorBody } from "./dto";
 
 /**
@@ -13,41 +14,13 @@ export type WangsuCdnProFault =
   /** 200 with a body that is not JSON, or JSON of the wrong shape (alternating, starting with not-JSON). */
   | { kind: "malformed"; times?: number };
 
-function validate(fault: WangsuCdnProFault): void {
-  if (fault.times !== undefined && (!Number.isInteger(fault.times) || fault.times < 1)) {
-    throw new RangeError("fault.times must be a positive integer when given");
-  }
-  if (
-    fault.kind === "status" &&
-    (!Number.isInteger(fault.status) || fault.status < 400 || fault.status > 599)
-  ) {
-    throw new RangeError("fault.status must be an HTTP error status (400-599)");
-  }
-  if (fault.kind === "delay" && (!Number.isFinite(fault.ms) || fault.ms < 0)) {
-    throw new RangeError("fault.ms must be a non-negative number");
-  }
-}
-
-/** Holds the current fault and hands it out once per request until its `times` run out. */
-export class FaultInjector {
-  private fault: WangsuCdnProFault | null = null;
-  private remaining = Infinity;
+/** The shared injector, plus the alternation of malformed bodies, which restarts with each new fault. */
+export class WangsuFaultInjector extends FaultInjector<WangsuCdnProFault> {
   private malformedServed = 0;
 
-  set(fault: WangsuCdnProFault | null): void {
-    if (fault !== null) validate(fault);
-    this.fault = fault === null ? null : { ...fault };
-    this.remaining = fault?.times ?? Infinity;
+  override set(fault: WangsuCdnProFault | null): void {
+    super.set(fault);
     this.malformedServed = 0;
-  }
-
-  /** The fault this request gets, if any; called exactly once per request. */
-  take(): WangsuCdnProFault | null {
-    const fault = this.fault;
-    if (fault === null) return null;
-    this.remaining -= 1;
-    if (this.remaining <= 0) this.fault = null;
-    return fault;
   }
 
   /** The next malformed body: not JSON first, then JSON that fits neither the list nor the detail shape. */

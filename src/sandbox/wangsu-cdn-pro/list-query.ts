@@ -1,3 +1,4 @@
+import { DAY, parseUtcTimestamp } from "../time";
 import type { SeededTask } from "./seed-data";
 
 export type SortBy = "submissionTime" | "finishTime";
@@ -31,39 +32,14 @@ export const MAX_LIMIT = 200;
  * answers with the last 24 hours (enddate defaults to now, startdate to enddate minus a day), which is what
  * similar CDN list APIs do; clients should always send both.
  */
-export const DEFAULT_WINDOW_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_WINDOW_MS = DAY;
 
-// RFC 3339 restricted to UTC ("Z"), as the documents require; fractional seconds are accepted.
-const RFC_3339_UTC = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?[Zz]$/;
-
-/** Parses `2021-03-01T01:00:00Z` (or with fractional seconds) to epoch milliseconds, or null. */
+/**
+ * Parses `2021-03-01T01:00:00Z` to epoch milliseconds, or null: RFC 3339 restricted to UTC ("Z"), as the
+ * documents require, so fractional seconds and lowercase `t`/`z` are accepted.
+ */
 export function parseRfc3339Utc(value: string): number | null {
-  const m = RFC_3339_UTC.exec(value);
-  if (m === null) return null;
-  // The groups always participate when the pattern matched; the defaults only satisfy the index typing.
-  const [, year = "", month = "", day = "", hour = "", minute = "", second = "", fraction = ""] = m;
-  const millis = Number(fraction.padEnd(3, "0").slice(0, 3));
-  const ms = Date.UTC(
-    Number(year),
-    Number(month) - 1,
-    Number(day),
-    Number(hour),
-    Number(minute),
-    Number(second),
-  );
-  const parsed = new Date(ms);
-  // A round trip rejects values that Date.UTC would silently roll over (month 13, 31 April, 24:00:00).
-  if (
-    parsed.getUTCFullYear() !== Number(year) ||
-    parsed.getUTCMonth() !== Number(month) - 1 ||
-    parsed.getUTCDate() !== Number(day) ||
-    parsed.getUTCHours() !== Number(hour) ||
-    parsed.getUTCMinutes() !== Number(minute) ||
-    parsed.getUTCSeconds() !== Number(second)
-  ) {
-    return null;
-  }
-  return ms + millis;
+  return parseUtcTimestamp(value, { fractionalSeconds: true, lowercase: true }) ?? null;
 }
 
 function invalid(message: string): ListQueryResult {

@@ -1,4 +1,5 @@
 import { SeededRandom } from "../seeded-random";
+import { DAY, formatUtcSeconds, HOUR, MINUTE, SECOND } from "../time";
 import type {
   WangsuDetailBody,
   WangsuFileBody,
@@ -17,11 +18,6 @@ export const SEEDED_HOSTNAMES = ["www.example.com", "static.example.com", "video
 
 /** Continent names as the create API takes them; an empty list means "all continents". */
 const REGIONS = ["Asia", "Europe", "North America", "South America", "Africa", "Oceania"] as const;
-
-const SECOND = 1000;
-const MINUTE = 60 * SECOND;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
 
 export const SEED_SPAN_DAYS = 60;
 const OLD_TASK_COUNT = 276;
@@ -57,11 +53,6 @@ export interface SeededTask {
   readonly apiRequestId: string;
   /** Which of the two documented spellings this task's detail uses. */
   readonly metadataKey: "metadata" | "metaData";
-}
-
-/** RFC 3339 UTC with whole seconds, the form the documents' examples use (`2021-03-05T00:34:28Z`). */
-export function formatRfc3339(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 const NAME_TEMPLATES: readonly ((r: SeededRandom) => string)[] = [
@@ -296,10 +287,10 @@ export function seedWangsuTasks(options: SeedOptions): SeededTask[] {
 function metadataOf(task: SeededTask): WangsuMetadataBody {
   return {
     id: task.id,
-    submissionTime: formatRfc3339(task.submissionMs),
+    submissionTime: formatUtcSeconds(task.submissionMs),
     ...(task.successRate === undefined ? {} : { successRate: task.successRate }),
     status: task.status,
-    ...(task.finishMs === undefined ? {} : { finishTime: formatRfc3339(task.finishMs) }),
+    ...(task.finishMs === undefined ? {} : { finishTime: formatUtcSeconds(task.finishMs) }),
     apiRequestId: task.apiRequestId,
   };
 }
@@ -314,7 +305,7 @@ export function toDetailBody(task: SeededTask): WangsuDetailBody {
         : { url: file.url, headers: file.headers.map((h) => ({ ...h })) },
     ),
     regions: [...task.regions],
-    ...(task.startMs === undefined ? {} : { startTime: formatRfc3339(task.startMs) }),
+    ...(task.startMs === undefined ? {} : { startTime: formatUtcSeconds(task.startMs) }),
     ...(task.webhook === undefined ? {} : { webhook: task.webhook }),
     [task.metadataKey]: metadataOf(task),
   };
@@ -325,8 +316,8 @@ export function toListRow(task: SeededTask): WangsuListRowBody {
     id: task.id,
     ...(task.name === undefined ? {} : { name: task.name }),
     status: task.status,
-    submissionTime: formatRfc3339(task.submissionMs),
-    ...(task.finishMs === undefined ? {} : { finishTime: formatRfc3339(task.finishMs) }),
+    submissionTime: formatUtcSeconds(task.submissionMs),
+    ...(task.finishMs === undefined ? {} : { finishTime: formatUtcSeconds(task.finishMs) }),
     ...(task.successRate === undefined ? {} : { successRate: task.successRate }),
     apiRequestId: task.apiRequestId,
     fileEntries: task.fileList.length,

@@ -1,6 +1,6 @@
 import { Agent, request } from "undici";
 import { type BaiduGeoSandbox, startBaiduGeoSandbox } from "../../../../src/sandbox/baidu-geo";
-import { formatBceTimestamp } from "../../../../src/sandbox/baidu-geo/timestamp";
+import { formatUtcSeconds } from "../../../../src/sandbox/time";
 import { signedGet, type SignedGetOptions } from "./signed-request.helper";
 
 const CREDENTIALS = { accessKeyId: "sandbox-ak", secretAccessKey: "sandbox-sk" };
@@ -74,7 +74,7 @@ function get(options: Partial<SignedGetOptions> = {}): Promise<Reply> {
 const list = (query: Record<string, string | undefined>): Promise<Reply> => get({ query });
 
 function iso(ms: number): string {
-  return formatBceTimestamp(ms);
+  return formatUtcSeconds(ms);
 }
 
 function expectBaiduError(reply: Reply, status: number, code: string): void {

@@ -4,7 +4,7 @@ import {
   generateSeedData,
   type SeedRecord,
 } from "../../../../src/sandbox/baidu-geo/seed-data";
-import { parseBceTimestamp } from "../../../../src/sandbox/baidu-geo/timestamp";
+import { parseUtcTimestamp } from "../../../../src/sandbox/time";
 
 const ANCHOR = new Date("2026-03-01T12:00:00Z");
 const HOUR = 60 * 60 * 1000;
@@ -14,7 +14,7 @@ const data = generateSeedData(1, ANCHOR);
 const all: SeedRecord[] = [...data.bySite.values()].flat();
 
 function ms(text: string | undefined): number {
-  const value = text === undefined ? undefined : parseBceTimestamp(text);
+  const value = text === undefined ? undefined : parseUtcTimestamp(text);
   if (value === undefined) throw new Error(`not a BCE timestamp: ${String(text)}`);
   return value;
 }

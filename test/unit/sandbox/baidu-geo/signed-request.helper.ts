@@ -9,7 +9,7 @@ import {
   signingKey,
   uriEncode,
 } from "../../../../src/sandbox/baidu-geo/signature";
-import { formatBceTimestamp } from "../../../../src/sandbox/baidu-geo/timestamp";
+import { formatUtcSeconds } from "../../../../src/sandbox/time";
 
 export interface TestCredentials {
   readonly accessKeyId: string;
@@ -39,7 +39,7 @@ export interface SignedGet {
 /** A tiny test-side bce-auth-v1 signer for GETs, built on the sandbox's own published-vector helpers. */
 export function signedGet(options: SignedGetOptions): SignedGet {
   const path = options.path ?? "/v2/geo/cache/prefetch";
-  const timestamp = formatBceTimestamp(options.at);
+  const timestamp = formatUtcSeconds(options.at);
   const expiration = options.expirationSeconds ?? 1800;
   const entries = Array.isArray(options.query) ? options.query : Object.entries(options.query ?? {});
   const params = entries.filter((entry): entry is [string, string] => entry[1] !== undefined);

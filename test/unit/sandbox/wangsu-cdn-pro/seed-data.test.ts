@@ -1,11 +1,11 @@
 import {
   SEEDED_HOSTNAMES,
-  formatRfc3339,
   seedWangsuTasks,
   toDetailBody,
   toListRow,
   type SeededTask,
 } from "../../../../src/sandbox/wangsu-cdn-pro/seed-data";
+import { formatUtcSeconds } from "../../../../src/sandbox/time";
 
 const ANCHOR = new Date("2024-05-01T12:00:00Z");
 const ANCHOR_MS = ANCHOR.getTime();
@@ -164,15 +164,9 @@ describe("toListRow", () => {
     const row = toListRow(task);
     expect(row.fileEntries).toBe(task.fileList.length);
     expect(row.hostnames).toEqual(task.hostnames);
-    expect(row.submissionTime).toBe(formatRfc3339(task.submissionMs));
+    expect(row.submissionTime).toBe(formatUtcSeconds(task.submissionMs));
     for (const key of ["fileList", "regions", "startTime", "webhook", "metadata", "metaData"]) {
       expect(row).not.toHaveProperty(key);
     }
-  });
-});
-
-describe("formatRfc3339", () => {
-  it("formats whole seconds in UTC like the documents' examples", () => {
-    expect(formatRfc3339(Date.UTC(2021, 2, 5, 0, 34, 28))).toBe("2021-03-05T00:34:28Z");
   });
 });
