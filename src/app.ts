@@ -45,7 +45,6 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     registry = createRegistry(accounts, {
       dispatchers,
       logger,
-      timeouts: config.timeouts,
       rateLimitMaxWaitMs: options.rateLimitMaxWaitMs ?? 2_000,
     });
   } catch (err) {

@@ -11,10 +11,6 @@ export class OperationCallBudget {
 
   constructor(readonly max: number) {}
 
-  get calls(): number {
-    return this.used;
-  }
-
   take(): void {
     this.used++;
     if (this.used > this.max) {

@@ -52,8 +52,6 @@ export interface UpstreamHttpOptions {
   readonly logger: Logger;
   readonly retry?: RetryPolicy;
   readonly budget?: RateBudget;
-  /** Upstream calls of this account in flight at once, across all requests. Default 8. */
-  readonly maxConcurrent?: number;
   /** Largest body we read before giving up (a defence against a runaway upstream). */
   readonly maxBodyBytes?: number;
 }
@@ -66,12 +64,26 @@ export interface UpstreamRequest {
   readonly headers: () => Record<string, string>;
 }
 
+/** How a provider client reads a 2xx JSON body, and what any other status means. */
+export interface JsonRead<T> {
+  /** Narrows the parsed body, throwing UPSTREAM_BAD_RESPONSE where it is not the documented shape. */
+  readonly narrow: (body: unknown) => T;
+  /** The UpstreamError of a non-2xx answer: the provider reads its own error body. */
+  readonly statusError: (response: UpstreamResponse) => UpstreamError;
+  /** The header the provider puts its request id in, quoted in the error of a body that is not JSON. */
+  readonly requestIdHeader?: string;
+}
+
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/** Upstream calls of one account in flight at once, across all requests. */
+const MAX_CONCURRENT_CALLS = 8;
 
 /**
  * The one outbound-HTTP wrapper: rate budget per attempt, a per-account bound on calls in flight, bounded jittered retries for idempotent calls that
  * honour Retry-After, transport errors classified into UpstreamErrors, and the last outcome kept for readiness.
- * HTTP statuses are returned, not thrown: each provider's client reads its own error bodies.
+ * request() returns HTTP statuses rather than throwing them; readJson() turns one into a narrowed body or an
+ * error, with the provider client's own reading of its error bodies.
  * Retries are hand-rolled rather than undici's retry interceptor because each attempt must re-sign and draw
  * from the account's rate budget.
  */
@@ -83,7 +95,7 @@ export class UpstreamHttp {
   private readonly slots: ConcurrencyLimit;
 
   constructor(private readonly options: UpstreamHttpOptions) {
-    this.slots = new ConcurrencyLimit(options.maxConcurrent ?? 8);
+    this.slots = new ConcurrencyLimit(MAX_CONCURRENT_CALLS);
     this.retry = options.retry ?? DEFAULT_RETRY;
     this.budget = options.budget ?? UNLIMITED_BUDGET;
     this.log = options.logger.child({ provider: options.provider, account: options.account });
@@ -96,6 +108,22 @@ export class UpstreamHttp {
   /** Marks the outcome of a call whose status the provider client classified (e.g. a 404 that is "not found"). */
   recordOutcome(ok: boolean, code?: string): void {
     this.last = code === undefined ? { at: new Date(), ok } : { at: new Date(), ok, code };
+  }
+
+  /**
+   * The narrowed body of a 2xx answer, or the UpstreamError its status (read.statusError) or its body
+   * (UPSTREAM_BAD_RESPONSE) means. Records the call's outcome either way.
+   */
+  readJson<T>(response: UpstreamResponse, read: JsonRead<T>): T {
+    try {
+      if (response.statusCode < 200 || response.statusCode >= 300) throw read.statusError(response);
+      const value = read.narrow(this.parseJson(response, read.requestIdHeader));
+      this.recordOutcome(true);
+      return value;
+    } catch (err) {
+      this.recordOutcome(false, err instanceof UpstreamError ? err.code : undefined);
+      throw err;
+    }
   }
 
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
@@ -169,6 +197,25 @@ export class UpstreamHttp {
       text: Buffer.concat(chunks).toString("utf8"),
       retryAfterSeconds: null,
     };
+  }
+
+  private parseJson(response: UpstreamResponse, requestIdHeader: string | undefined): unknown {
+    try {
+      return JSON.parse(response.text);
+    } catch (cause) {
+      const requestId =
+        requestIdHeader === undefined ? undefined : headerValue(response.headers, requestIdHeader);
+      throw new UpstreamError(
+        "UPSTREAM_BAD_RESPONSE",
+        `${providerDisplayName(this.options.provider)} answered HTTP ${response.statusCode} with a body that is not JSON.`,
+        {
+          ...this.upstream(),
+          httpStatus: response.statusCode,
+          ...(requestId !== undefined ? { requestId } : {}),
+        },
+        { cause },
+      );
+    }
   }
 
   private upstream(): { provider: string; account: string } {

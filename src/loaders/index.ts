@@ -1,8 +1,8 @@
 import { taskIdentityKey } from "../domain/global-id";
 import type { PrefetchTask } from "../domain/prefetch-task";
 import type { PrefetchProvider } from "../providers/provider";
-import type { ProviderRegistry } from "../providers/registry";
-import { accountKey, createTaskLoader, type ListingLedger, type TaskLoader } from "./task-loader";
+import { accountKey, type ProviderRegistry } from "../providers/registry";
+import { createTaskLoader, type ListingLedger, type TaskLoader } from "./task-loader";
 
 export type { TaskLoader };
 
@@ -32,7 +32,7 @@ export function createLoaders(registry: ProviderRegistry): Loaders {
       const running = run(onRows);
       // Lookups wait only for listings whose rows could answer them.
       if (!provider.capabilities.listRowsComplete) return running;
-      const k = accountKey({ provider: provider.kind, account: provider.account.name });
+      const k = accountKey(provider.kind, provider.account.name);
       let set = ledger.inFlight.get(k);
       if (!set) ledger.inFlight.set(k, (set = new Set()));
       set.add(running);

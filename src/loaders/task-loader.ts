@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import { taskIdentityKey } from "../domain/global-id";
 import type { PrefetchTask, TaskRef } from "../domain/prefetch-task";
 import { AccountNotConfiguredError } from "../errors/app-error";
-import type { ProviderRegistry } from "../providers/registry";
+import { accountKey, type ProviderRegistry } from "../providers/registry";
 
 export type TaskLoader = DataLoader<TaskRef, PrefetchTask | null, string>;
 
@@ -12,10 +12,6 @@ export interface ListingLedger {
   readonly seen: Map<string, PrefetchTask>;
   /** List calls still running, per provider account. */
   readonly inFlight: Map<string, Set<Promise<unknown>>>;
-}
-
-export function accountKey(ref: Pick<TaskRef, "provider" | "account">): string {
-  return `${ref.provider}\u0000${ref.account}`;
 }
 
 /**
@@ -34,7 +30,7 @@ export function createTaskLoader(registry: ProviderRegistry, ledger: ListingLedg
     const results = new Array<PrefetchTask | null | Error>(refs.length);
     const groups = new Map<string, number[]>();
     refs.forEach((ref, i) => {
-      const k = accountKey(ref);
+      const k = accountKey(ref.provider, ref.account);
       const idx = groups.get(k);
       if (idx) idx.push(i);
       else groups.set(k, [i]);

@@ -3,7 +3,6 @@ import type { Dispatcher } from "undici";
 import type { PrefetchStatus } from "../domain/prefetch-status";
 import type { PrefetchTask, TaskRef } from "../domain/prefetch-task";
 import type { ProviderKind } from "../domain/provider-kind";
-import type { HttpTimeouts } from "../http/dispatcher";
 import type { RateBudget } from "../http/rate-budget";
 import type { CallOutcome } from "../http/upstream-http";
 
@@ -16,7 +15,10 @@ export interface TimeWindow {
 export interface ListQuery {
   /** Required where capabilities.siteRequired; otherwise narrows to tasks touching this hostname. */
   readonly site: string | null;
-  /** Never longer than capabilities.maxWindowMs: the paging engine splits longer windows. */
+  /**
+   * Whole seconds at both ends (the paging engine floors them; providers' timestamps have no finer unit), start
+   * never after end, and never longer than capabilities.maxWindowMs: the paging engine splits longer windows.
+   */
   readonly window: TimeWindow;
 }
 
@@ -72,14 +74,12 @@ export interface AccountSpec<C> {
   readonly endpoint: string;
   readonly credentials: C;
   readonly sandbox: boolean;
-  /** Calls per window; undefined = the provider's documented default. */
-  readonly rateLimit?: { readonly points: number; readonly durationSeconds: number };
 }
 
 export interface ProviderDeps {
   readonly dispatcherFor: (origin: string) => Dispatcher;
   readonly logger: Logger;
-  readonly timeouts: HttpTimeouts;
+  /** The account's call budget, built by the registry from its rateLimit or the module's defaultRateLimit. */
   readonly budget: RateBudget;
 }
 

@@ -3,7 +3,7 @@ import type { AccountConfig } from "../config/config";
 import { ConfigError } from "../config/config-error";
 import type { ProviderKind } from "../domain/provider-kind";
 import { AccountNotConfiguredError } from "../errors/app-error";
-import type { DispatcherRegistry, HttpTimeouts } from "../http/dispatcher";
+import type { DispatcherRegistry } from "../http/dispatcher";
 import { LimiterRateBudget, UNLIMITED_BUDGET } from "../http/rate-budget";
 import { providerModule } from "./modules";
 import type { PrefetchProvider, ProviderAccountInfo } from "./provider";
@@ -15,7 +15,6 @@ export interface RegistryAccount extends AccountConfig {
 export interface RegistryDeps {
   readonly dispatchers: DispatcherRegistry;
   readonly logger: Logger;
-  readonly timeouts: HttpTimeouts;
   /** Longest a call waits for its account's rate budget. */
   readonly rateLimitMaxWaitMs: number;
 }
@@ -26,7 +25,7 @@ export class ProviderRegistry {
 
   constructor(readonly providers: readonly PrefetchProvider[]) {
     for (const p of providers) {
-      const k = key(p.kind, p.account.name);
+      const k = accountKey(p.kind, p.account.name);
       // Two accounts under one name would shadow each other and share global ids.
       if (this.byKey.has(k)) throw new ConfigError([`two ${p.kind} accounts are named "${p.account.name}"`]);
       this.byKey.set(k, p);
@@ -39,7 +38,7 @@ export class ProviderRegistry {
 
   /** The account's provider, or null where it is not configured. */
   find(kind: ProviderKind, account: string): PrefetchProvider | null {
-    return this.byKey.get(key(kind, account)) ?? null;
+    return this.byKey.get(accountKey(kind, account)) ?? null;
   }
 
   /** `account` may be omitted where the provider has exactly one configured account. */
@@ -79,12 +78,10 @@ export function createRegistry(accounts: readonly RegistryAccount[], deps: Regis
           endpoint: account.endpoint,
           credentials: account.credentials,
           sandbox: account.sandbox,
-          ...(account.rateLimit ? { rateLimit: account.rateLimit } : {}),
         },
         {
           dispatcherFor: (origin) => deps.dispatchers.forOrigin(origin),
           logger: deps.logger,
-          timeouts: deps.timeouts,
           budget,
         },
       );
@@ -92,6 +89,7 @@ export function createRegistry(accounts: readonly RegistryAccount[], deps: Regis
   );
 }
 
-function key(kind: ProviderKind, account: string): string {
+/** The key of one provider account, wherever accounts are told apart (registry, loaders). */
+export function accountKey(kind: ProviderKind, account: string): string {
   return `${kind}\u0000${account}`;
 }

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { isoSeconds } from "../shared/timestamp";
 
 /**
  * Baidu AI Cloud `bce-auth-v1` request signing, as specified in https://cloud.baidu.com/doc/Reference/s/njwvz1yfu
@@ -39,11 +40,6 @@ export interface SignRequestArgs {
   readonly expirationSeconds?: number;
   /** Lower- or mixed-case names; default DEFAULT_HEADERS_TO_SIGN. x-bce-* headers are always signed. */
   readonly headersToSign?: readonly string[];
-}
-
-/** `YYYY-MM-DDThh:mm:ssZ` in UTC, without milliseconds: the form of the auth timestamp and of x-bce-date. */
-export function bceTimestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, "Z");
 }
 
 /**
@@ -129,7 +125,7 @@ function hmacSha256Hex(key: string, data: string): string {
 /** The value of the Authorization header for one request. Compute it per attempt: it covers the timestamp. */
 export function signRequest(args: SignRequestArgs): string {
   const expiration = args.expirationSeconds ?? DEFAULT_EXPIRATION_SECONDS;
-  const authStringPrefix = `bce-auth-v1/${args.credentials.accessKeyId}/${bceTimestamp(args.timestamp)}/${expiration}`;
+  const authStringPrefix = `bce-auth-v1/${args.credentials.accessKeyId}/${isoSeconds(args.timestamp)}/${expiration}`;
   // The signing key is the lowercase hex *string* of the first HMAC, not its raw bytes.
   const signingKey = hmacSha256Hex(args.credentials.secretAccessKey, authStringPrefix);
   const headers = canonicalHeaders(args.headers, args.headersToSign);

@@ -1,19 +1,23 @@
 import { ProviderKind } from "../../domain/provider-kind";
-import { UpstreamError } from "../../errors/app-error";
+import type { UpstreamError } from "../../errors/app-error";
 import { headerValue, type UpstreamHttp, type UpstreamResponse } from "../../http/upstream-http";
+import { upstreamStatusError } from "../../http/upstream-status";
 import type { TimeWindow } from "../provider";
+import { readErrorBody } from "../shared/json-reader";
+import { isoSeconds } from "../shared/timestamp";
 import {
-  bceTimestamp,
   canonicalQueryString,
   redactCredentials,
   signRequest,
   type BceCredentials,
   type QueryParams,
 } from "./auth";
-import { parseErrorBody, parseListResponse, type BaiduListDto } from "./dto";
-import { upstreamStatusError } from "../../http/upstream-status";
+import { parseListResponse, type BaiduListDto } from "./dto";
 
 export const PREFETCH_STATUS_PATH = "/v2/geo/cache/prefetch";
+
+/** Where Baidu puts its request id when the body does not carry one. */
+const REQUEST_ID_HEADER = "x-bce-request-id";
 
 /** Provider codes that mean "these credentials or this signature are not accepted", whatever the status. */
 const AUTH_CODES: ReadonlySet<string> = new Set([
@@ -44,14 +48,14 @@ export class BaiduGeoClient {
 
   /**
    * One page (at most 100 records) of a site's window. Baidu requires the same startTime and endTime on every
-   * call that carries a marker, so both are always sent. Windows arrive in whole seconds (the paging engine
-   * floors them), which is all Baidu's timestamps can express.
+   * call that carries a marker, so both are always sent. Windows arrive in whole seconds (ListQuery.window),
+   * which is all Baidu's timestamps can express.
    */
   async listPage(args: { site: string; window: TimeWindow; marker?: string | null }): Promise<BaiduListDto> {
     const query: Record<string, string> = {
       site: args.site,
-      startTime: bceTimestamp(args.window.start),
-      endTime: bceTimestamp(args.window.end),
+      startTime: isoSeconds(args.window.start),
+      endTime: isoSeconds(args.window.end),
     };
     if (args.marker !== undefined && args.marker !== null) query.marker = args.marker;
     return this.get(query);
@@ -70,36 +74,16 @@ export class BaiduGeoClient {
       // Per attempt: the signature covers x-bce-date, and Baidu rejects it 30 minutes later.
       headers: () => this.signedHeaders(query),
     });
-    if (response.statusCode < 200 || response.statusCode >= 300) {
-      const error = this.statusError(response);
-      this.options.http.recordOutcome(false, error.code);
-      throw error;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(response.text);
-    } catch (cause) {
-      this.options.http.recordOutcome(false, "UPSTREAM_BAD_RESPONSE");
-      throw new UpstreamError(
-        "UPSTREAM_BAD_RESPONSE",
-        `Baidu GEO answered ${response.statusCode} with a body that is not JSON.`,
-        this.upstream(response),
-        { cause },
-      );
-    }
-    try {
-      const dto = parseListResponse(json, this.options.account);
-      this.options.http.recordOutcome(true);
-      return dto;
-    } catch (error) {
-      this.options.http.recordOutcome(false, "UPSTREAM_BAD_RESPONSE");
-      throw error;
-    }
+    return this.options.http.readJson(response, {
+      narrow: (body) => parseListResponse(body, this.options.account),
+      statusError: (res) => this.statusError(res),
+      requestIdHeader: REQUEST_ID_HEADER,
+    });
   }
 
   private signedHeaders(query: QueryParams): Record<string, string> {
     const timestamp = this.now();
-    const signed = { host: this.options.host, "x-bce-date": bceTimestamp(timestamp) };
+    const signed = { host: this.options.host, "x-bce-date": isoSeconds(timestamp) };
     const authorization = signRequest({
       method: "GET",
       path: PREFETCH_STATUS_PATH,
@@ -114,31 +98,16 @@ export class BaiduGeoClient {
   }
 
   private statusError(response: UpstreamResponse): UpstreamError {
-    const body = parseErrorBody(response.text);
+    const body = readErrorBody(response.text);
     return upstreamStatusError(response, {
       provider: ProviderKind.BAIDU_GEO,
       account: this.options.account,
       providerCode: body.code,
-      requestId: body.requestId ?? headerValue(response.headers, "x-bce-request-id") ?? null,
+      requestId: body.requestId ?? headerValue(response.headers, REQUEST_ID_HEADER) ?? null,
       message: body.message === null ? null : this.quote(body.message),
       // SignatureDoesNotMatch and RequestExpired come with an unconfirmed status (likely 400), hence the codes.
       authCodes: AUTH_CODES,
     });
-  }
-
-  private upstream(
-    response: UpstreamResponse,
-    providerCode: string | null = null,
-    bodyRequestId: string | null = null,
-  ): ConstructorParameters<typeof UpstreamError>[2] {
-    const requestId = bodyRequestId ?? headerValue(response.headers, "x-bce-request-id") ?? null;
-    return {
-      provider: ProviderKind.BAIDU_GEO,
-      account: this.options.account,
-      httpStatus: response.statusCode,
-      ...(providerCode === null ? {} : { providerCode }),
-      ...(requestId === null ? {} : { requestId }),
-    };
   }
 
   /** Upstream text in our messages: bounded, and without the account's keys. */

@@ -1,16 +1,10 @@
 import { NOTHING_MISSING, type PrefetchTask } from "../../domain/prefetch-task";
 import { PrefetchStatus } from "../../domain/prefetch-status";
-import { ProviderKind } from "../../domain/provider-kind";
+import { ProviderKind, providerDisplayName } from "../../domain/provider-kind";
 import { BadUserInputError, UpstreamError } from "../../errors/app-error";
 import type { ListPage } from "../provider";
-import { bceTimestamp } from "./auth";
-import {
-  parseBaiduTimestamp,
-  type BaiduListDto,
-  type BaiduPrefetchStatus,
-  type BaiduPrefetchTaskDto,
-  type PrefetchStatusDto,
-} from "./dto";
+import { isoSeconds } from "../shared/timestamp";
+import type { BaiduListDto, BaiduPrefetchStatus, BaiduPrefetchTaskDto, PrefetchStatusDto } from "./dto";
 
 /** What a record does not say about itself: which account asked, and for which site. */
 export interface BaiduGeoMappingContext {
@@ -38,9 +32,7 @@ const SUCCESS_RATE: Record<BaiduPrefetchStatus, number | null> = {
 
 export function toPrefetchTask(record: PrefetchStatusDto, context: BaiduGeoMappingContext): PrefetchTask {
   const url = taskUrl(record.task);
-  const createdAt = toDate(record.createdAt, context);
-  const startedAt = toDate(record.startedAt, context);
-  const finishedAt = toDate(record.finishedAt, context);
+  const { createdAt, startedAt, finishedAt } = record;
   return {
     ref: {
       provider: ProviderKind.BAIDU_GEO,
@@ -95,7 +87,7 @@ export function nextMarker(dto: BaiduListDto, context: BaiduGeoMappingContext): 
     // Without a marker the rest of the window is unreachable; stopping here would silently drop rows.
     throw new UpstreamError(
       "UPSTREAM_BAD_RESPONSE",
-      "Baidu GEO said the page is truncated but sent no nextMarker.",
+      `${providerDisplayName(ProviderKind.BAIDU_GEO)} said the page is truncated but sent no nextMarker.`,
       {
         provider: ProviderKind.BAIDU_GEO,
         account: context.account,
@@ -115,11 +107,8 @@ export function submissionLookupError(
   records: readonly PrefetchStatusDto[],
 ): BadUserInputError {
   const n = records.length;
-  const created = records
-    .map((r) => parseBaiduTimestamp(r.createdAt))
-    .filter((d): d is Date => d !== null)
-    .sort((a, b) => a.getTime() - b.getTime())[0];
-  const when = created === undefined ? "" : ` (the submission was created at ${bceTimestamp(created)})`;
+  const created = records.map((r) => r.createdAt).sort((a, b) => a.getTime() - b.getTime())[0];
+  const when = created === undefined ? "" : ` (the submission was created at ${isoSeconds(created)})`;
   return new BadUserInputError(
     "taskId",
     `"${taskId}" is a Baidu prefetch submission with ${n} URL record${n === 1 ? "" : "s"}; prefetch-graph serves each URL record as a task: list them with prefetchTasks${when}, or look one up by its record id.`,
@@ -136,7 +125,7 @@ export function pickRecord(dto: BaiduListDto, id: string): PrefetchStatusDto | n
   let bestAt = -Infinity;
   for (const record of dto.details) {
     if (record.id !== id) continue;
-    const at = parseBaiduTimestamp(record.createdAt)?.getTime() ?? -Infinity;
+    const at = record.createdAt.getTime();
     if (best === null || at >= bestAt) {
       best = record;
       bestAt = at;
@@ -148,19 +137,4 @@ export function pickRecord(dto: BaiduListDto, id: string): PrefetchStatusDto | n
 function taskUrl(task: PrefetchStatusDto["task"]): string {
   const one: BaiduPrefetchTaskDto = "url" in task ? task : task[0];
   return one.url;
-}
-
-function toDate(text: string, context: BaiduGeoMappingContext): Date;
-function toDate(text: string | null, context: BaiduGeoMappingContext): Date | null;
-function toDate(text: string | null, context: BaiduGeoMappingContext): Date | null {
-  if (text === null) return null;
-  const date = parseBaiduTimestamp(text);
-  // dto.ts already narrowed every timestamp; this only guards a DTO built by hand.
-  if (date === null) {
-    throw new UpstreamError("UPSTREAM_BAD_RESPONSE", `Baidu GEO sent an invalid timestamp (${text}).`, {
-      provider: ProviderKind.BAIDU_GEO,
-      account: context.account,
-    });
-  }
-  return date;
 }

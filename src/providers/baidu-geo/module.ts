@@ -1,5 +1,5 @@
 import type { PrefetchTask, TaskRef } from "../../domain/prefetch-task";
-import { ProviderKind } from "../../domain/provider-kind";
+import { ProviderKind, providerDisplayName } from "../../domain/provider-kind";
 import { BadUserInputError, UpstreamError } from "../../errors/app-error";
 import { UpstreamHttp, type CallOutcome, type RetryPolicy } from "../../http/upstream-http";
 import type {
@@ -126,7 +126,7 @@ export class BaiduGeoProvider implements PrefetchProvider {
     }
     throw new UpstreamError(
       "UPSTREAM_BAD_RESPONSE",
-      `Baidu GEO kept paging two seconds of ${site}'s records past ${MAX_FALLBACK_PAGES} pages.`,
+      `${providerDisplayName(this.kind)} kept paging two seconds of ${site}'s records past ${MAX_FALLBACK_PAGES} pages.`,
       { provider: this.kind, account: this.account.name },
     );
   }
@@ -136,7 +136,10 @@ export class BaiduGeoProvider implements PrefetchProvider {
 type SecondListing = (site: string, createdAt: Date) => Promise<BaiduListDto>;
 
 function siteRequired(): BadUserInputError {
-  return new BadUserInputError("site", "Baidu GEO looks prefetch tasks up by site: pass a site.");
+  return new BadUserInputError(
+    "site",
+    `${providerDisplayName(ProviderKind.BAIDU_GEO)} looks prefetch tasks up by site: pass a site.`,
+  );
 }
 
 /** Knobs the registry leaves at their defaults; tests shorten retries and pin the signing clock. */

@@ -1,18 +1,19 @@
 import type { Logger } from "pino";
-import { UpstreamError } from "../../errors/app-error";
-import { type CallOutcome, type UpstreamHttp, type UpstreamResponse } from "../../http/upstream-http";
+import type { UpstreamError } from "../../errors/app-error";
+import type { CallOutcome, UpstreamHttp, UpstreamResponse } from "../../http/upstream-http";
+import { upstreamStatusError } from "../../http/upstream-status";
 import type { TimeWindow } from "../provider";
+import { readErrorBody } from "../shared/json-reader";
+import { isoSeconds } from "../shared/timestamp";
 import type { WangsuCdnProSigner } from "./auth";
 import {
+  ERROR_REQUEST_ID_KEYS,
   PROVIDER,
-  PROVIDER_LABEL,
-  parseErrorBody,
   parsePrefetchDetail,
   parsePrefetchList,
   type WangsuPrefetchDetailDto,
   type WangsuPrefetchListDto,
 } from "./dto";
-import { upstreamStatusError } from "../../http/upstream-status";
 
 /** The list endpoint's documented maximum `limit`. */
 export const MAX_LIST_LIMIT = 200;
@@ -46,7 +47,10 @@ export class WangsuCdnProClient {
       this.options.http.recordOutcome(true);
       return null;
     }
-    return this.success(res, (body) => parsePrefetchDetail(body, this.options.account));
+    return this.options.http.readJson(res, {
+      narrow: (body) => parsePrefetchDetail(body, this.options.account),
+      statusError: (r) => this.statusError(r),
+    });
   }
 
   /**
@@ -66,8 +70,10 @@ export class WangsuCdnProClient {
       throw new RangeError(`limit must be an integer in 1..${MAX_LIST_LIMIT}`);
     }
     const params: Array<[string, string]> = [
-      ["startdate", rfc3339Seconds(args.window.start, "ceil")],
-      ["enddate", rfc3339Seconds(args.window.end, "floor")],
+      // RFC 3339 without milliseconds (e.g. 2021-03-01T01:00:00Z); windows are whole seconds (ListQuery.window).
+      // Whether `enddate` is inclusive upstream is UNCONFIRMED.
+      ["startdate", isoSeconds(args.window.start)],
+      ["enddate", isoSeconds(args.window.end)],
       ["offset", String(args.offset)],
       ["limit", String(args.limit)],
       // submissionTime descending is the documented default; asked for explicitly so that offsets stay stable.
@@ -77,7 +83,10 @@ export class WangsuCdnProClient {
     if (args.search !== undefined) params.push(["search", args.search]);
     const query = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
     const res = await this.get(`/cdn/prefetches?${query}`);
-    return this.success(res, (body) => parsePrefetchList(body, this.options.account));
+    return this.options.http.readJson(res, {
+      narrow: (body) => parsePrefetchList(body, this.options.account),
+      statusError: (r) => this.statusError(r),
+    });
   }
 
   private get(path: string): Promise<UpstreamResponse> {
@@ -88,65 +97,19 @@ export class WangsuCdnProClient {
     });
   }
 
-  /** A 2xx body narrowed, or the UpstreamError its status means. Records the outcome either way. */
-  private success<T>(res: UpstreamResponse, narrow: (body: unknown) => T): T {
-    if (res.statusCode < 200 || res.statusCode >= 300) throw this.fail(this.statusError(res));
-    let body: unknown;
-    try {
-      body = JSON.parse(res.text);
-    } catch (cause) {
-      throw this.fail(
-        new UpstreamError(
-          "UPSTREAM_BAD_RESPONSE",
-          `${PROVIDER_LABEL} answered HTTP ${res.statusCode} with a body that is not JSON.`,
-          { ...this.upstream(), httpStatus: res.statusCode },
-          { cause },
-        ),
-      );
-    }
-    try {
-      const dto = narrow(body);
-      this.options.http.recordOutcome(true);
-      return dto;
-    } catch (err) {
-      throw this.fail(err);
-    }
-  }
-
-  private fail(err: unknown): Error {
-    this.options.http.recordOutcome(false, err instanceof UpstreamError ? err.code : undefined);
-    return err instanceof Error ? err : new Error(String(err));
-  }
-
   private statusError(res: UpstreamResponse): UpstreamError {
-    const body = parseErrorBody(res.text);
+    const body = readErrorBody(res.text, ERROR_REQUEST_ID_KEYS);
     // The upstream's own message is logged, not echoed to clients: it is free text we do not control.
     this.options.logger.warn(
-      { status: res.statusCode, upstreamCode: body?.code, upstreamMessage: body?.message?.slice(0, 300) },
+      { status: res.statusCode, upstreamCode: body.code, upstreamMessage: body.message?.slice(0, 300) },
       "upstream error status",
     );
     return upstreamStatusError(res, {
       provider: PROVIDER,
       account: this.options.account,
-      providerCode: body?.code ?? null,
-      requestId: body?.requestId ?? null,
+      providerCode: body.code,
+      requestId: body.requestId,
       message: null,
     });
   }
-
-  private upstream(): { provider: string; account: string } {
-    return { provider: PROVIDER, account: this.options.account };
-  }
-}
-
-/**
- * RFC 3339 UTC without milliseconds, as the list endpoint takes it (e.g. 2021-03-01T01:00:00Z). Wangsu's timestamps
- * have whole seconds, so rounding the window's start up and its end down selects exactly the instants inside the
- * closed millisecond window, and adjacent windows neither overlap nor leave a gap. Whether `enddate` is inclusive
- * upstream is UNCONFIRMED.
- */
-export function rfc3339Seconds(at: Date, round: "ceil" | "floor"): string {
-  const ms = at.getTime();
-  const seconds = round === "ceil" ? Math.ceil(ms / 1000) : Math.floor(ms / 1000);
-  return new Date(seconds * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

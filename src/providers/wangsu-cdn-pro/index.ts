@@ -1,4 +1,5 @@
 import type { PrefetchTask, TaskRef } from "../../domain/prefetch-task";
+import { providerDisplayName } from "../../domain/provider-kind";
 import { InvalidCursorError } from "../../errors/app-error";
 import { UpstreamHttp, type CallOutcome } from "../../http/upstream-http";
 import type {
@@ -53,10 +54,6 @@ export class WangsuCdnProProvider implements PrefetchProvider {
   async listPage(query: ListQuery, pageToken: string | null): Promise<ListPage> {
     const offset = parsePageToken(pageToken);
     const limit = this.capabilities.pageSize;
-    // Upstream timestamps have whole seconds; a window that contains no whole second cannot match anything.
-    if (Math.ceil(query.window.start.getTime() / 1000) > Math.floor(query.window.end.getTime() / 1000)) {
-      return { tasks: [], nextPageToken: null };
-    }
     // Hostnames are case-insensitive; Wangsu reports them lower-case.
     const site = query.site === null ? null : query.site.toLowerCase();
     const page = await this.client.listPrefetches({
@@ -110,7 +107,7 @@ function parsePageToken(token: string | null): number {
   if (token === null) return 0;
   const offset = /^\d{1,15}$/.test(token) ? Number(token) : NaN;
   if (!Number.isSafeInteger(offset))
-    throw new InvalidCursorError("its Wangsu CDN Pro page offset is not a number");
+    throw new InvalidCursorError(`its ${providerDisplayName(PROVIDER)} page offset is not a number`);
   return offset;
 }
 

@@ -6,14 +6,9 @@ import {
   type PrefetchTask,
   type WangsuCdnProPrefetchDetails,
 } from "../../domain/prefetch-task";
+import { providerDisplayName } from "../../domain/provider-kind";
 import { UpstreamError } from "../../errors/app-error";
-import {
-  PROVIDER,
-  PROVIDER_LABEL,
-  type WangsuPrefetchDetailDto,
-  type WangsuPrefetchRowDto,
-  type WangsuStatus,
-} from "./dto";
+import { PROVIDER, type WangsuPrefetchDetailDto, type WangsuPrefetchRowDto, type WangsuStatus } from "./dto";
 
 /** What a list row does not carry: fileList, regions, webhook and startTime come only from the detail endpoint. */
 export const LIST_ROW_MISSING: ReadonlySet<LazyTaskField> = new Set<LazyTaskField>(["targets", "details"]);
@@ -34,7 +29,7 @@ export function mapStatus(status: WangsuStatus, successRate: number | null, acco
       if (successRate === null) {
         throw new UpstreamError(
           "UPSTREAM_BAD_RESPONSE",
-          `${PROVIDER_LABEL} reported a finished prefetch request without a successRate, so whether it completed or failed is unknown.`,
+          `${providerDisplayName(PROVIDER)} reported a finished prefetch request without a successRate, so whether it completed or failed is unknown.`,
           { provider: PROVIDER, account },
         );
       }
@@ -74,7 +69,7 @@ export function mapPrefetchDetail(
   if (taskId === undefined) {
     throw new UpstreamError(
       "UPSTREAM_BAD_RESPONSE",
-      `${PROVIDER_LABEL} returned a prefetch detail without metadata.id.`,
+      `${providerDisplayName(PROVIDER)} returned a prefetch detail without metadata.id.`,
       { provider: PROVIDER, account: ctx.account },
     );
   }

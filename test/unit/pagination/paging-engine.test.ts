@@ -1,7 +1,6 @@
 import pino from "pino";
 import { MockAgent } from "undici";
 import { AppError } from "../../../src/errors/app-error";
-import { DEFAULT_TIMEOUTS } from "../../../src/http/dispatcher";
 import { UNLIMITED_BUDGET } from "../../../src/http/rate-budget";
 import { CursorCodec } from "../../../src/pagination/cursor";
 import { PagingEngine, type ConnectionRequest } from "../../../src/pagination/paging-engine";
@@ -47,7 +46,7 @@ function setUp(
     {
       dispatcherFor: () => agent,
       logger: pino({ level: "silent" }),
-      timeouts: DEFAULT_TIMEOUTS,
+
       budget: UNLIMITED_BUDGET,
     },
   );

@@ -2,7 +2,6 @@ import pino from "pino";
 import { MockAgent, type Interceptable } from "undici";
 import type { MockInterceptor } from "undici/types/mock-interceptor";
 import { type AppError, BadUserInputError, UpstreamError } from "../../../../src/errors/app-error";
-import { DEFAULT_TIMEOUTS } from "../../../../src/http/dispatcher";
 import { UNLIMITED_BUDGET } from "../../../../src/http/rate-budget";
 import type { RetryPolicy } from "../../../../src/http/upstream-http";
 import type { ProviderDeps } from "../../../../src/providers/provider";
@@ -61,7 +60,6 @@ function deps(): ProviderDeps {
   return {
     dispatcherFor: () => agent,
     logger: pino({ level: "silent" }),
-    timeouts: DEFAULT_TIMEOUTS,
     budget: UNLIMITED_BUDGET,
   };
 }

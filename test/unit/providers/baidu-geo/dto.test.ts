@@ -1,10 +1,5 @@
 import { type AppError, UpstreamError } from "../../../../src/errors/app-error";
-import {
-  parseBaiduTimestamp,
-  parseErrorBody,
-  parseListResponse,
-  parsePrefetchStatus,
-} from "../../../../src/providers/baidu-geo/dto";
+import { parseBaiduTimestamp, parseListResponse } from "../../../../src/providers/baidu-geo/dto";
 import {
   arrayTaskRecord,
   bareRecord,
@@ -24,6 +19,13 @@ function badResponse(fn: () => unknown): UpstreamError {
   throw new Error("expected UPSTREAM_BAD_RESPONSE, nothing was thrown");
 }
 
+/** One record, narrowed the way a page's records are. */
+function parseRecord(record: unknown) {
+  const [only] = parseListResponse(page([record]), "main").details;
+  if (only === undefined) throw new Error("no record narrowed");
+  return only;
+}
+
 describe("Baidu GEO response narrowing", () => {
   it("accepts the documented single-page example as it is", () => {
     const dto = parseListResponse(DOC_EXAMPLE_SINGLE_PAGE, "main");
@@ -33,8 +35,8 @@ describe("Baidu GEO response narrowing", () => {
           id: "xxx",
           status: "failed",
           task: { url: "http://1.test.com/test.png" },
-          createdAt: "2025-11-10T02:50:39Z",
-          startedAt: "2025-11-10T02:50:39Z",
+          createdAt: new Date("2025-11-10T02:50:39Z"),
+          startedAt: new Date("2025-11-10T02:50:39Z"),
           finishedAt: null,
           operator: "xxx",
           progress: 100,
@@ -54,17 +56,15 @@ describe("Baidu GEO response narrowing", () => {
   });
 
   it("keeps a one-element task list as a list", () => {
-    expect(parsePrefetchStatus(arrayTaskRecord(), "main").task).toEqual([
-      { url: "https://a.example.com/app.js" },
-    ]);
+    expect(parseRecord(arrayTaskRecord()).task).toEqual([{ url: "https://a.example.com/app.js" }]);
   });
 
   it.each([99.5, -1, 101])("rejects the progress %j: an Int percentage is documented", (progress) => {
-    expect(() => parsePrefetchStatus(bareRecord({ progress }), "main")).toThrow(UpstreamError);
+    expect(() => parseRecord(bareRecord({ progress }))).toThrow(UpstreamError);
   });
 
   it("turns absent and null optional fields into null", () => {
-    const record = parsePrefetchStatus(bareRecord({ reason: null }), "main");
+    const record = parseRecord(bareRecord({ reason: null }));
     expect(record).toMatchObject({
       startedAt: null,
       finishedAt: null,
@@ -75,7 +75,7 @@ describe("Baidu GEO response narrowing", () => {
   });
 
   it("ignores fields it does not know", () => {
-    expect(parsePrefetchStatus(bareRecord({ region: "cn" }), "main")).not.toHaveProperty("region");
+    expect(parseRecord(bareRecord({ region: "cn" }))).not.toHaveProperty("region");
   });
 
   it.each([
@@ -132,28 +132,5 @@ describe("Baidu GEO response narrowing", () => {
     expect(parseBaiduTimestamp("2025-11-10T02:50:39Z")?.toISOString()).toBe("2025-11-10T02:50:39.000Z");
     expect(parseBaiduTimestamp("2024-02-29T23:59:59.250Z")?.toISOString()).toBe("2024-02-29T23:59:59.250Z");
     expect(parseBaiduTimestamp("2025-02-29T00:00:00Z")).toBeNull();
-  });
-
-  it("reads the code, message and request id of an error body", () => {
-    const body = '{"code":"SignatureDoesNotMatch","message":"bad sig","requestId":"r-1"}';
-    expect(parseErrorBody(body)).toEqual({
-      code: "SignatureDoesNotMatch",
-      message: "bad sig",
-      requestId: "r-1",
-    });
-  });
-
-  it("answers nulls for an error body that is not JSON or lacks fields", () => {
-    expect(parseErrorBody("<html>Bad Gateway</html>")).toEqual({
-      code: null,
-      message: null,
-      requestId: null,
-    });
-    expect(parseErrorBody('{"code":"InternalError"}')).toEqual({
-      code: "InternalError",
-      message: null,
-      requestId: null,
-    });
-    expect(parseErrorBody('["x"]')).toEqual({ code: null, message: null, requestId: null });
   });
 });

@@ -1,7 +1,6 @@
 import { validateSync } from "class-validator";
 import pino from "pino";
 import { MockAgent } from "undici";
-import { DEFAULT_TIMEOUTS } from "../../../../src/http/dispatcher";
 import { UNLIMITED_BUDGET } from "../../../../src/http/rate-budget";
 import { BaiduGeoCredentials, baiduGeoModule } from "../../../../src/providers/baidu-geo";
 
@@ -62,7 +61,6 @@ describe("Baidu GEO provider module", () => {
           return agent;
         },
         logger: pino({ level: "silent" }),
-        timeouts: DEFAULT_TIMEOUTS,
         budget: UNLIMITED_BUDGET,
       },
     );

@@ -1,5 +1,4 @@
 import { UpstreamError } from "../../../../src/errors/app-error";
-import { rfc3339Seconds } from "../../../../src/providers/wangsu-cdn-pro/client";
 import { finishedDetail, listRow } from "./fixtures";
 import { CREDENTIALS, UpstreamMock, verifiesFor } from "./upstream-mock";
 
@@ -217,19 +216,5 @@ describe("WangsuCdnProClient", () => {
       );
       expect(err.code).toBe("UPSTREAM_BAD_REQUEST");
     });
-  });
-});
-
-describe("rfc3339Seconds", () => {
-  it("drops milliseconds from a whole-second instant", () => {
-    expect(rfc3339Seconds(new Date("2021-03-01T01:00:00.000Z"), "floor")).toBe("2021-03-01T01:00:00Z");
-  });
-
-  it("rounds a window start up to the next whole second", () => {
-    expect(rfc3339Seconds(new Date("2021-03-01T01:00:00.001Z"), "ceil")).toBe("2021-03-01T01:00:01Z");
-  });
-
-  it("rounds a window end down to its whole second", () => {
-    expect(rfc3339Seconds(new Date("2021-03-01T01:00:00.999Z"), "floor")).toBe("2021-03-01T01:00:00Z");
   });
 });

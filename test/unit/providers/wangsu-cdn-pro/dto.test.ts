@@ -1,10 +1,10 @@
 import { UpstreamError } from "../../../../src/errors/app-error";
 import {
-  parseErrorBody,
+  ERROR_REQUEST_ID_KEYS,
   parsePrefetchDetail,
   parsePrefetchList,
-  parseRfc3339,
 } from "../../../../src/providers/wangsu-cdn-pro/dto";
+import { readErrorBody } from "../../../../src/providers/shared/json-reader";
 import { DOC_EXAMPLE_DETAIL, finishedDetail, listRow } from "./fixtures";
 
 function badResponse(run: () => unknown): UpstreamError {
@@ -223,25 +223,12 @@ describe("parsePrefetchList", () => {
   });
 });
 
-describe("parseRfc3339", () => {
-  it("reads Z and offset forms to the same instant", () => {
-    expect(parseRfc3339("2021-03-06T08:00:00+08:00")).toEqual(parseRfc3339("2021-03-06T00:00:00Z"));
-  });
-
-  it("accepts fractional seconds", () => {
-    expect(parseRfc3339("2021-03-06T00:00:00.250Z")).toEqual(new Date("2021-03-06T00:00:00.250Z"));
-  });
-
-  it("refuses hour 24, which Date.parse would roll over", () => {
-    expect(parseRfc3339("2021-03-06T24:00:00Z")).toBeNull();
-  });
-});
-
-describe("parseErrorBody", () => {
+describe("Wangsu error bodies", () => {
   it("reads the documented code and message", () => {
     expect(
-      parseErrorBody(
+      readErrorBody(
         '{"code":"InvalidPrefetchTaskId","message":"The specified prefetch task ID does not exist."}',
+        ERROR_REQUEST_ID_KEYS,
       ),
     ).toEqual({
       code: "InvalidPrefetchTaskId",
@@ -250,11 +237,10 @@ describe("parseErrorBody", () => {
     });
   });
 
-  it("returns null for a body that is not JSON, leaving the status to speak", () => {
-    expect(parseErrorBody("<html>Bad Gateway</html>")).toBeNull();
-  });
-
-  it("returns null for JSON that is not an object", () => {
-    expect(parseErrorBody("[1,2]")).toBeNull();
+  it("takes apiRequestId, the name Wangsu gives its request ids, before requestId", () => {
+    expect(readErrorBody('{"apiRequestId":"a-1","requestId":"r-1"}', ERROR_REQUEST_ID_KEYS).requestId).toBe(
+      "a-1",
+    );
+    expect(readErrorBody('{"requestId":"r-1"}', ERROR_REQUEST_ID_KEYS).requestId).toBe("r-1");
   });
 });

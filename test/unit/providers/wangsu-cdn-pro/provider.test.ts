@@ -159,18 +159,6 @@ describe("WangsuCdnProProvider", () => {
         },
       );
     });
-
-    it("answers a window holding no whole second without calling upstream", async () => {
-      const window = {
-        start: new Date("2024-05-01T00:00:00.200Z"),
-        end: new Date("2024-05-01T00:00:00.800Z"),
-      };
-      expect(await upstream.provider().listPage({ site: null, window }, null)).toEqual({
-        tasks: [],
-        nextPageToken: null,
-      });
-      expect(upstream.seen).toHaveLength(0);
-    });
   });
 
   describe("getTasks", () => {

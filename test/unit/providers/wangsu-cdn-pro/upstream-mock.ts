@@ -3,7 +3,6 @@ import { MockAgent } from "undici";
 import pino from "pino";
 import { UNLIMITED_BUDGET } from "../../../../src/http/rate-budget";
 import { UpstreamHttp, type RetryPolicy } from "../../../../src/http/upstream-http";
-import { DEFAULT_TIMEOUTS } from "../../../../src/http/dispatcher";
 import type { PrefetchProvider, ProviderDeps } from "../../../../src/providers/provider";
 import { WangsuCdnProSigner } from "../../../../src/providers/wangsu-cdn-pro/auth";
 import { WangsuCdnProClient } from "../../../../src/providers/wangsu-cdn-pro/client";
@@ -85,7 +84,7 @@ export function createProvider(
 ): PrefetchProvider {
   return wangsuCdnProModule.create(
     { name: ACCOUNT, endpoint, credentials: CREDENTIALS, sandbox: false },
-    { dispatcherFor, logger: silentLogger, timeouts: DEFAULT_TIMEOUTS, budget: UNLIMITED_BUDGET },
+    { dispatcherFor, logger: silentLogger, budget: UNLIMITED_BUDGET },
   );
 }
 
