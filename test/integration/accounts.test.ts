@@ -125,6 +125,15 @@ describe("the rate budget of an account", () => {
     await upstream.close();
   });
 
+  /** One list call of account "eu": one upstream call. */
+  const listEu = () =>
+    server.gql(PrefetchTasksPageDocument, {
+      provider: "WANGSU_CDN_PRO",
+      account: "eu",
+      ...window(),
+      first: 1,
+    });
+
   async function start(
     budget: { points: number; durationSeconds: number },
     upstreamLimit?: { points: number; durationSeconds: number },
@@ -146,20 +155,10 @@ describe("the rate budget of an account", () => {
   it("fails with UPSTREAM_RATE_LIMITED and a retry-after hint once spent, before the provider's own 429", async () => {
     await start({ points: 3, durationSeconds: 60 });
     for (let i = 0; i < 3; i++) {
-      const ok = await server.gql(PrefetchTasksPageDocument, {
-        provider: "WANGSU_CDN_PRO",
-        account: "eu",
-        ...window(),
-        first: 1,
-      });
+      const ok = await listEu();
       expect(ok.errors).toBeUndefined();
     }
-    const limited = await server.gql(PrefetchTasksPageDocument, {
-      provider: "WANGSU_CDN_PRO",
-      account: "eu",
-      ...window(),
-      first: 1,
-    });
+    const limited = await listEu();
     expect(limited.data!.prefetchTasks).toBeNull();
     expect(limited.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_RATE_LIMITED", account: "eu" });
     expect(limited.errors![0]!.extensions!.retryAfter).toBeGreaterThan(0);
@@ -170,16 +169,7 @@ describe("the rate budget of an account", () => {
   it("lets calls wait their turn past a spent budget without ever meeting the provider's own 429", async () => {
     // The budget equals the provider's limit, as the documented default does (300 per 5 minutes).
     await start({ points: 4, durationSeconds: 1 }, { points: 4, durationSeconds: 1 }, 5_000);
-    const results = await Promise.all(
-      Array.from({ length: 6 }, () =>
-        server.gql(PrefetchTasksPageDocument, {
-          provider: "WANGSU_CDN_PRO",
-          account: "eu",
-          ...window(),
-          first: 1,
-        }),
-      ),
-    );
+    const results = await Promise.all(Array.from({ length: 6 }, () => listEu()));
     for (const r of results) expect(r.errors).toBeUndefined();
     // The emulator counts the calls it refused with 429 too: six calls, six answers.
     expect(upstream.calls()).toBe(6);
@@ -188,32 +178,17 @@ describe("the rate budget of an account", () => {
   it("honours the provider's own 429: the next calls fail fast without reaching it", async () => {
     await start({ points: 100, durationSeconds: 60 }, { points: 2, durationSeconds: 60 });
     for (let i = 0; i < 2; i++) {
-      const ok = await server.gql(PrefetchTasksPageDocument, {
-        provider: "WANGSU_CDN_PRO",
-        account: "eu",
-        ...window(),
-        first: 1,
-      });
+      const ok = await listEu();
       expect(ok.errors).toBeUndefined();
     }
-    const upstream429 = await server.gql(PrefetchTasksPageDocument, {
-      provider: "WANGSU_CDN_PRO",
-      account: "eu",
-      ...window(),
-      first: 1,
-    });
+    const upstream429 = await listEu();
     expect(upstream429.errors?.[0]?.extensions).toMatchObject({
       code: "UPSTREAM_RATE_LIMITED",
       upstreamStatus: 429,
     });
     expect(upstream.calls()).toBe(3);
 
-    const afterwards = await server.gql(PrefetchTasksPageDocument, {
-      provider: "WANGSU_CDN_PRO",
-      account: "eu",
-      ...window(),
-      first: 1,
-    });
+    const afterwards = await listEu();
     expect(afterwards.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_RATE_LIMITED" });
     expect(afterwards.errors![0]!.extensions!.retryAfter).toBeGreaterThan(0);
     expect(upstream.calls()).toBe(3);
