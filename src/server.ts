@@ -13,6 +13,7 @@ import { createContext, type AppServices, type Context } from "./context";
 import { createFormatError } from "./errors/format-error";
 import { operationLimitRules } from "./graphql/operation-limits";
 import { OperationCallBudget, runWithCallBudget } from "./http/operation-call-budget";
+import { operationLogPlugin } from "./operation-log.plugin";
 
 export const GRAPHQL_PATH = "/graphql";
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -54,7 +55,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     formatError: createFormatError(logger),
     csrfPrevention: true,
     validationRules: operationLimitRules(),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), operationLogPlugin()],
     logger: {
       debug: (m: unknown) => logger.debug(String(m)),
       info: (m: unknown) => logger.info(String(m)),

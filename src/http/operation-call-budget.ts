@@ -11,6 +11,11 @@ export class OperationCallBudget {
 
   constructor(readonly max: number) {}
 
+  /** Upstream calls so far, for the operation's log line. */
+  get calls(): number {
+    return this.used;
+  }
+
   take(): void {
     this.used++;
     if (this.used > this.max) {

@@ -1,7 +1,7 @@
 import "reflect-metadata";
 import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
 import { print, type GraphQLSchema } from "graphql";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { request } from "undici";
 import { createApp, type App } from "../../src/app";
 import { loadConfig } from "../../src/config/load-config";
@@ -38,6 +38,8 @@ export async function startTestServer(
     rateLimitMaxWaitMs?: number;
     /** The server's clock (defaults, durations); the sandbox keeps real time. */
     clock?: () => Date;
+    /** Where the server logs; silent by default (TEST_LOG_LEVEL turns it on). */
+    logger?: Logger;
   } = {},
 ): Promise<TestServer> {
   schema ??= buildAppSchema();
@@ -48,7 +50,7 @@ export async function startTestServer(
     ...options.env,
   });
   const app = await createApp(config, {
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
+    logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
     schema: await schema,
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     ...(options.clock ? { clock: options.clock } : {}),

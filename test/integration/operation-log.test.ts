@@ -1,0 +1,37 @@
+import { Writable } from "node:stream";
+import pino from "pino";
+import { PrefetchTasksPageDocument } from "../__generated__/graphql";
+import { startTestServer, type TestServer } from "../support/harness";
+
+describe("the operation log", () => {
+  const lines: Record<string, unknown>[] = [];
+  let server: TestServer;
+
+  beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        for (const line of chunk.toString("utf8").split("\n"))
+          if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    server = await startTestServer({ logger: pino({ level: "info" }, sink) });
+  });
+  afterAll(() => server.close());
+
+  it("writes one line per operation with its name, time, upstream calls, error codes and request id", async () => {
+    await server.gql(PrefetchTasksPageDocument, { provider: "BAIDU_GEO", site: "www.example.com", first: 2 });
+    await server.gql(PrefetchTasksPageDocument, { provider: "BAIDU_GEO", first: 2 });
+    const ops = lines.filter((l) => l.msg === "operation");
+    expect(ops).toHaveLength(2);
+    expect(ops[0]).toMatchObject({
+      operationName: "PrefetchTasksPage",
+      upstreamCalls: 1,
+      errorCodes: [],
+      requestId: expect.any(String),
+    });
+    expect(ops[0]!.ms).toEqual(expect.any(Number));
+    expect(ops[1]).toMatchObject({ upstreamCalls: 0, errorCodes: ["BAD_USER_INPUT"] });
+    expect(JSON.stringify(lines)).not.toMatch(/authorization|secretAccessKey|apiKey/i);
+  });
+});
