@@ -11,12 +11,13 @@ export function operationLogPlugin(): ApolloServerPlugin<Context> {
     requestDidStart() {
       const started = performance.now();
       return Promise.resolve({
-        willSendResponse({ contextValue, operationName, response }) {
+        willSendResponse({ contextValue, operationName, request, response }) {
           // The errors as clients see them (formatted), so the log and the response name the same codes.
           const errors = response.body.kind === "single" ? (response.body.singleResult.errors ?? []) : [];
           contextValue.logger.info(
             {
-              operationName: operationName ?? null,
+              // The parsed name, or the one the client sent where the document did not parse.
+              operationName: operationName ?? request.operationName ?? null,
               ms: Math.round(performance.now() - started),
               upstreamCalls: currentCallBudget()?.calls ?? 0,
               errorCodes: errors.map((e) =>

@@ -283,8 +283,7 @@ function validEndpoint(value: string, name: string, problems: string[]): string 
 /** class-validator's messages name the property and the rule, never the offending value. */
 /** "path: message", without repeating the path where class-validator's message already starts with it. */
 function flatten(errors: readonly ValidationError[]): string[] {
-  return validationProblems(errors).map(({ path, message }) => {
-    const property = path.slice(path.lastIndexOf(".") + 1);
+  return validationProblems(errors).map(({ path, property, message }) => {
     return message.startsWith(property) || message.startsWith(`property ${property}`)
       ? message.replace(/^property /, "")
       : `${path}: ${message}`;

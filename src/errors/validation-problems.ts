@@ -8,6 +8,8 @@ export interface ValidationErrorLike {
 export interface ValidationProblem {
   /** Dotted path of the property, e.g. `rateLimit.points`. */
   readonly path: string;
+  /** The property itself (a key may contain dots, so it is not re-derived from the path). */
+  readonly property: string;
   /** class-validator's message: it names the property and the rule, never the offending value. */
   readonly message: string;
 }
@@ -17,7 +19,7 @@ export function validationProblems(errors: readonly ValidationErrorLike[], prefi
   return errors.flatMap((e) => {
     const path = prefix ? `${prefix}.${e.property}` : e.property;
     return [
-      ...Object.values(e.constraints ?? {}).map((message) => ({ path, message })),
+      ...Object.values(e.constraints ?? {}).map((message) => ({ path, property: e.property, message })),
       ...validationProblems(e.children ?? [], path),
     ];
   });

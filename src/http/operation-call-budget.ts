@@ -16,15 +16,16 @@ export class OperationCallBudget {
     return this.used;
   }
 
+  /** Counts a call about to be sent, or throws when the operation has had its share. */
   take(): void {
-    this.used++;
-    if (this.used > this.max) {
+    if (this.used >= this.max) {
       throw new AppError(
         ErrorCode.OPERATION_LIMIT_EXCEEDED,
         `This operation needs more than ${this.max} upstream calls; ask for fewer tasks, a shorter window or fewer fields at once.`,
         { maxUpstreamCalls: this.max },
       );
     }
+    this.used++;
   }
 }
 

@@ -129,8 +129,9 @@ export class UpstreamHttp {
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= this.retry.attempts;
-      currentCallBudget()?.take();
       await this.budget.take();
+      // After the account's budget: a call that budget refused was never sent, so the operation is not charged.
+      currentCallBudget()?.take();
       let response: UpstreamResponse;
       try {
         response = await this.slots.run(() => this.once(req));

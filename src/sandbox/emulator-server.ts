@@ -4,12 +4,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 
 /**
  * Handles one request. `signal` aborts when the response is done, the client has gone or the emulator is
- * closing: whatever the handler is still waiting for is moot then.
+ * closing: whatever the handler is still waiting for is moot then. `closing` aborts only when the emulator
+ * closes, for a handler that must go on with a request its client abandoned (a provider still counts it).
  */
 export type EmulatorHandler = (
   req: IncomingMessage,
   res: ServerResponse,
   signal: AbortSignal,
+  closing: AbortSignal,
 ) => Promise<void>;
 
 export interface EmulatorServerOptions {
@@ -38,6 +40,7 @@ export async function startEmulatorServer(
 ): Promise<EmulatorServer> {
   const onError = options.onError ?? ((res: ServerResponse) => res.destroy());
   const inFlight = new Set<AbortController>();
+  const closingController = new AbortController();
   const server = createServer((req, res) => {
     const controller = new AbortController();
     inFlight.add(controller);
@@ -46,7 +49,9 @@ export async function startEmulatorServer(
       controller.abort();
       inFlight.delete(controller);
     });
-    handler(req, res, controller.signal).catch((error: unknown) => onError(res, error));
+    handler(req, res, controller.signal, closingController.signal).catch((error: unknown) =>
+      onError(res, error),
+    );
   });
   const address = await listen(server, options.port ?? 0, options.host ?? "127.0.0.1");
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
@@ -57,6 +62,7 @@ export async function startEmulatorServer(
     server,
     close() {
       closing ??= new Promise<void>((resolve, reject) => {
+        closingController.abort();
         for (const controller of inFlight) controller.abort();
         server.close((err) => (err === undefined ? resolve() : reject(err)));
         // Idle keep-alive sockets would otherwise hold close() (and jest) open until they time out.

@@ -34,4 +34,20 @@ describe("the operation log", () => {
     expect(ops[1]).toMatchObject({ upstreamCalls: 0, errorCodes: ["BAD_USER_INPUT"] });
     expect(JSON.stringify(lines)).not.toMatch(/authorization|secretAccessKey|apiKey/i);
   });
+
+  it("counts the upstream calls the operation really sent", async () => {
+    const anchor = server.sandbox.baiduGeo.anchor;
+    server.sandbox.baiduGeo.resetCalls();
+    lines.length = 0;
+    await server.gql(PrefetchTasksPageDocument, {
+      provider: "BAIDU_GEO",
+      site: "www.example.com",
+      startTime: new Date(anchor.getTime() - 45 * 86_400_000).toISOString(),
+      endTime: anchor.toISOString(),
+      first: 250,
+    });
+    const [op] = lines.filter((l) => l.msg === "operation");
+    expect(server.sandbox.baiduGeo.calls()).toBeGreaterThan(2);
+    expect(op).toMatchObject({ upstreamCalls: server.sandbox.baiduGeo.calls() });
+  });
 });

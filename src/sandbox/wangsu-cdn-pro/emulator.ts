@@ -153,7 +153,12 @@ export async function startWangsuCdnProSandbox(
     sendJsonText(res, 200, json);
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    _signal: AbortSignal,
+    closing: AbortSignal,
+  ): Promise<void> {
     const url = new URL(req.url ?? "/", "http://sandbox.invalid");
     const route = routeOf(url.pathname);
     counts.countRequest();
@@ -162,7 +167,9 @@ export async function startWangsuCdnProSandbox(
 
     const fault = faults.take();
     // An aborted delay means the client has gone or close() was called: there is no one to answer.
-    if (fault?.kind === "delay" && !(await pause(fault.ms, signal))) return;
+    // A slow answer still counts against the caller's budget after it gave up, as the real rate limit would
+    // count the request it received: only closing the emulator cuts the delay short.
+    if (fault?.kind === "delay" && !(await pause(fault.ms, closing))) return;
     if (fault?.kind === "status") {
       // A client that honours Retry-After should not stall a test for long.
       sendError(

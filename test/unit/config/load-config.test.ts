@@ -193,6 +193,22 @@ describe("loadConfig", () => {
       expect(text).toMatch(/accounts\[0\]\.rateLimit: .*points/);
     });
 
+    it("names an unknown key once, even when it contains a dot", () => {
+      const file = configFile({
+        accounts: [
+          {
+            name: "a",
+            provider: "WANGSU_CDN_PRO",
+            credentials: { username: "u", apiKey: "k" },
+            "rate.limit": 1,
+          },
+        ],
+      });
+      expect(problemsOf({ PREFETCH_GRAPH_CONFIG: file })).toEqual([
+        "PREFETCH_GRAPH_CONFIG accounts[0]: rate.limit should not exist",
+      ]);
+    });
+
     it("says when the file is not JSON or cannot be read", () => {
       expect(problemsOf({ PREFETCH_GRAPH_CONFIG: configFile("{ nope") })).toEqual([
         expect.stringContaining("not valid JSON"),

@@ -49,6 +49,13 @@ describe("the Wangsu CDN Pro emulator's rate limit", () => {
     expect((await call(sandbox, LIST, { user: OTHER_USER })).status).toBe(200);
   });
 
+  it("charges a slow request the client gave up on, as the provider counts what it received", async () => {
+    sandbox.setFault({ kind: "delay", ms: 300, times: 1 });
+    await expect(call(sandbox, LIST, { signal: AbortSignal.timeout(50) })).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 800)); // the emulator finishes the abandoned request (300 ms)
+    expect(await spend(5)).toEqual([200, 200, 200, 200, 429]);
+  });
+
   it("does not charge requests that fail authentication", async () => {
     for (let i = 0; i < 6; i++)
       await call(sandbox, LIST, { user: { username: USER.username, apiKey: "wrong" } });

@@ -34,6 +34,8 @@ export interface GetOptions {
   readonly date?: Date;
   readonly headers?: Readonly<Record<string, string>>;
   readonly body?: string;
+  /** Gives up on the request (the emulator may still be working on it). */
+  readonly signal?: AbortSignal;
 }
 
 /** One signed request with a Date header, unless `user: null` or explicit headers say otherwise. */
@@ -50,6 +52,7 @@ export async function call(
     method: options.method ?? "GET",
     headers: { ...headers, ...options.headers },
     ...(options.body === undefined ? {} : { body: options.body }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
   const text = await res.body.text();
   return {
