@@ -123,8 +123,13 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
       search: url.search,
       body,
     };
+    // A client that hangs up before its answer stops the operation's remaining upstream calls.
+    const abandoned = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) abandoned.abort();
+    });
     const response = await runWithCallBudget(
-      new OperationCallBudget(options.maxUpstreamCallsPerOperation),
+      new OperationCallBudget(options.maxUpstreamCallsPerOperation, abandoned.signal),
       () =>
         apollo.executeHTTPGraphQLRequest({
           httpGraphQLRequest,

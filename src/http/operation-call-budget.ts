@@ -9,7 +9,11 @@ import { AppError, ErrorCode } from "../errors/app-error";
 export class OperationCallBudget {
   private used = 0;
 
-  constructor(readonly max: number) {}
+  /** `signal`: aborts when the operation's client has gone, so its remaining upstream work can stop. */
+  constructor(
+    readonly max: number,
+    readonly signal?: AbortSignal,
+  ) {}
 
   /** Upstream calls so far, for the operation's log line. */
   get calls(): number {

@@ -129,13 +129,17 @@ export class UpstreamHttp {
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= this.retry.attempts;
+      const operation = currentCallBudget();
+      if (operation?.signal?.aborted) throw this.abandoned();
       await this.budget.take();
       // After the account's budget: a call that budget refused was never sent, so the operation is not charged.
-      currentCallBudget()?.take();
+      operation?.take();
       let response: UpstreamResponse;
       try {
-        response = await this.slots.run(() => this.once(req));
+        response = await this.slots.run(() => this.once(req, operation?.signal));
       } catch (err) {
+        // An abandoned call says nothing about the provider: not recorded for /readyz, not retried.
+        if (operation?.signal?.aborted) throw this.abandoned();
         const error = this.classify(err);
         if (last || error.code !== "UPSTREAM_UNAVAILABLE") {
           this.recordOutcome(false, error.code);
@@ -164,13 +168,14 @@ export class UpstreamHttp {
     }
   }
 
-  private async once(req: UpstreamRequest): Promise<UpstreamResponse> {
+  private async once(req: UpstreamRequest, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
     const started = performance.now();
     const res = await this.options.dispatcher.request({
       origin: this.options.origin,
       method: req.method,
       path: req.path,
       headers: req.headers(),
+      ...(signal ? { signal } : {}),
     });
     const limit = this.options.maxBodyBytes ?? MAX_BODY_BYTES;
     const chunks: Buffer[] = [];
@@ -221,6 +226,15 @@ export class UpstreamHttp {
 
   private upstream(): { provider: string; account: string } {
     return { provider: this.options.provider, account: this.options.account };
+  }
+
+  /** The operation's client went away: nobody will read this call's answer, so it is not made or not finished. */
+  private abandoned(): UpstreamError {
+    return new UpstreamError(
+      "UPSTREAM_UNAVAILABLE",
+      "The operation was abandoned by its client.",
+      this.upstream(),
+    );
   }
 
   private classify(err: unknown): UpstreamError {

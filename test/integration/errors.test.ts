@@ -1,4 +1,5 @@
 import { print } from "graphql";
+import { request } from "undici";
 import {
   BothProvidersDocument,
   PrefetchTaskByIdDocument,
@@ -287,5 +288,41 @@ describe("the upstream call budget of one operation", () => {
   it("starts afresh for every operation", async () => {
     const res = await server.gql(PrefetchTasksPageDocument, { provider: "BAIDU_GEO", site: SITE, first: 1 });
     expect(res.errors).toBeUndefined();
+  });
+});
+
+describe("a client that hangs up", () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer();
+  });
+  afterAll(() => server.close());
+
+  it("stops the operation's remaining upstream calls", async () => {
+    const anchor = server.sandbox.baiduGeo.anchor;
+    server.sandbox.baiduGeo.resetCalls();
+    // Every upstream page takes 400 ms; the operation needs at least three of them.
+    server.sandbox.baiduGeo.setFault({ kind: "delay", ms: 400 });
+    const body = {
+      query: print(PrefetchTasksPageDocument),
+      variables: {
+        provider: "BAIDU_GEO",
+        site: SITE,
+        startTime: daysBefore(anchor, 45).toISOString(),
+        endTime: anchor.toISOString(),
+        first: 250,
+      },
+    };
+    await expect(
+      request(server.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(150),
+      }),
+    ).rejects.toThrow();
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    server.sandbox.baiduGeo.setFault(null);
+    expect(server.sandbox.baiduGeo.calls("list")).toBe(1);
   });
 });
