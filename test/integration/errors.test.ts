@@ -26,6 +26,16 @@ describe("bad input and failing providers", () => {
     server.sandbox.wangsuCdnPro.resetCalls();
   });
 
+  /** A Baidu GEO page of the sandbox's big site over the last three days. */
+  const listBaidu = (extra: { first?: number; after?: string | null } = {}) =>
+    server.gql(PrefetchTasksPageDocument, {
+      provider: "BAIDU_GEO",
+      site: SITE,
+      ...window,
+      first: 1,
+      ...extra,
+    });
+
   function upstreamCalls(): number {
     return server.sandbox.baiduGeo.calls() + server.sandbox.wangsuCdnPro.calls();
   }
@@ -65,36 +75,20 @@ describe("bad input and failing providers", () => {
   });
 
   it("rejects a tampered cursor with INVALID_CURSOR and no upstream call", async () => {
-    const page = await server.gql(PrefetchTasksPageDocument, {
-      provider: "BAIDU_GEO",
-      site: SITE,
-      ...window,
-      first: 1,
-    });
+    const page = await listBaidu();
     const cursor = page.data!.prefetchTasks!.pageInfo.endCursor!;
     server.sandbox.baiduGeo.resetCalls();
     const [v, body, mac] = cursor.split(".");
     const tampered = `${v}.${body!.slice(0, -2)}AA.${mac}`;
     for (const after of [tampered, "garbage", `${cursor}x`]) {
-      const res = await server.gql(PrefetchTasksPageDocument, {
-        provider: "BAIDU_GEO",
-        site: SITE,
-        ...window,
-        first: 1,
-        after,
-      });
+      const res = await listBaidu({ after });
       expect(res.errors?.[0]?.extensions?.code).toBe("INVALID_CURSOR");
     }
     expect(upstreamCalls()).toBe(0);
   });
 
   it("rejects a cursor from another query with INVALID_CURSOR", async () => {
-    const page = await server.gql(PrefetchTasksPageDocument, {
-      provider: "BAIDU_GEO",
-      site: SITE,
-      ...window,
-      first: 1,
-    });
+    const page = await listBaidu();
     const cursor = page.data!.prefetchTasks!.pageInfo.endCursor!;
     const res = await server.gql(PrefetchTasksPageDocument, {
       provider: "BAIDU_GEO",
@@ -125,12 +119,7 @@ describe("bad input and failing providers", () => {
     [{ kind: "malformed" as const }, "UPSTREAM_BAD_RESPONSE"],
   ])("turns a Baidu fault %j into %s on that field, and keeps serving", async (fault, code) => {
     server.sandbox.baiduGeo.setFault(fault);
-    const res = await server.gql(PrefetchTasksPageDocument, {
-      provider: "BAIDU_GEO",
-      site: SITE,
-      ...window,
-      first: 5,
-    });
+    const res = await listBaidu({ first: 5 });
     expect(res.status).toBe(200);
     expect(res.data).toEqual({ prefetchTasks: null });
     expect(res.errors).toHaveLength(1);
@@ -141,12 +130,7 @@ describe("bad input and failing providers", () => {
     expect(JSON.stringify(res.errors)).not.toMatch(/stack|secret|authorization/i);
 
     server.sandbox.baiduGeo.setFault(null);
-    const after = await server.gql(PrefetchTasksPageDocument, {
-      provider: "BAIDU_GEO",
-      site: SITE,
-      ...window,
-      first: 5,
-    });
+    const after = await listBaidu({ first: 5 });
     expect(after.errors).toBeUndefined();
     expect(after.data!.prefetchTasks!.edges.length).toBeGreaterThan(0);
   });
