@@ -70,6 +70,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     services,
     introspection: config.introspection,
     maxUpstreamCallsPerOperation: config.maxUpstreamCallsPerOperation,
+    operationTimeoutMs: config.operationTimeoutMs,
     ...(landing ? { landing } : {}),
   });
   return {

@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { OperationScope } from "./http/operation-scope";
 import { createLoaders, type Loaders } from "./loaders";
 import type { PagingEngine } from "./pagination/paging-engine";
 import type { ProviderRegistry } from "./providers/registry";
@@ -20,15 +21,18 @@ export interface Context {
   /** One reading of the clock per operation, so that durations of one response agree with each other. */
   readonly now: Date;
   readonly requestId: string;
+  /** This operation's call cap, caller, abort signal and counters; handed to every upstream call it causes. */
+  readonly scope: OperationScope;
 }
 
-export function createContext(services: AppServices, requestId: string): Context {
+export function createContext(services: AppServices, requestId: string, scope: OperationScope): Context {
   return {
     registry: services.registry,
     paging: services.paging,
-    loaders: createLoaders(services.registry),
+    loaders: createLoaders(services.registry, scope),
     logger: services.logger.child({ requestId }),
     now: services.clock(),
     requestId,
+    scope,
   };
 }

@@ -12,7 +12,7 @@ import type { GraphQLSchema } from "graphql";
 import { createContext, type AppServices, type Context } from "./context";
 import { createFormatError } from "./errors/format-error";
 import { operationLimitRules } from "./graphql/operation-limits";
-import { OperationCallBudget, runWithCallBudget } from "./http/operation-call-budget";
+import { OperationScope } from "./http/operation-scope";
 import { operationLogPlugin } from "./operation-log.plugin";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -29,6 +29,8 @@ export interface ServerOptions {
   readonly introspection: boolean;
   /** Upstream calls one operation may cause, whatever its shape. */
   readonly maxUpstreamCallsPerOperation: number;
+  /** After this long an operation's pending upstream work is cancelled (UPSTREAM_TIMEOUT on its fields). */
+  readonly operationTimeoutMs: number;
   /** Absent when GraphiQL is off. */
   readonly landing?: LandingHandler;
 }
@@ -123,19 +125,24 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
       search: url.search,
       body,
     };
-    // A client that hangs up before its answer stops the operation's remaining upstream calls.
-    const abandoned = new AbortController();
-    res.once("close", () => {
-      if (!res.writableFinished) abandoned.abort();
+    const scope = new OperationScope({
+      maxCalls: options.maxUpstreamCallsPerOperation,
+      caller: callerOf(req),
+      deadlineMs: options.operationTimeoutMs,
     });
-    const response = await runWithCallBudget(
-      new OperationCallBudget(options.maxUpstreamCallsPerOperation, abandoned.signal),
-      () =>
-        apollo.executeHTTPGraphQLRequest({
-          httpGraphQLRequest,
-          context: () => Promise.resolve(createContext(services, requestId)),
-        }),
-    );
+    // A client that hangs up before its answer stops the operation's remaining upstream calls.
+    res.once("close", () => {
+      if (!res.writableFinished) scope.abort("client-gone");
+    });
+    let response;
+    try {
+      response = await apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest,
+        context: () => Promise.resolve(createContext(services, requestId, scope)),
+      });
+    } finally {
+      scope.finish();
+    }
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === "complete") {
@@ -241,6 +248,11 @@ function readBody(req: IncomingMessage): Promise<string | null> {
     // After "end" (or the 413) this settles nothing; before it, the client went away mid-body.
     req.once("close", () => reject(new Error("the client closed the request before its body ended")));
   });
+}
+
+/** The caller's identity for fair shares, where no API key names it: the peer address. */
+function callerOf(req: IncomingMessage): string {
+  return `ip:${req.socket.remoteAddress ?? "unknown"}`;
 }
 
 function validRequestId(value: string | string[] | undefined): string | null {

@@ -27,6 +27,15 @@ export interface Config {
   readonly timeouts: HttpTimeouts;
   /** Upstream calls one GraphQL operation may cause before its remaining fields fail with OPERATION_LIMIT_EXCEEDED. */
   readonly maxUpstreamCallsPerOperation: number;
+  /** After this long an operation's pending upstream work is cancelled and its fields get UPSTREAM_TIMEOUT. */
+  readonly operationTimeoutMs: number;
+  /**
+   * How long list pages and unfinished tasks may be reused across operations; 0: never (terminal tasks are
+   * reused whatever this says, since they never change).
+   */
+  readonly freshnessMs: number;
+  /** Bytes of terminal tasks kept in memory per provider account. */
+  readonly taskCacheBytes: number;
   /** How long SIGTERM waits for in-flight operations before closing anyway. */
   readonly shutdownGraceMs: number;
   /** Where the config file came from, for the start-up log. */

@@ -121,6 +121,32 @@ export function loadConfig(env: Env = process.env): Config {
     problems,
   );
 
+  const operationTimeoutMs = intVar(
+    str("PREFETCH_GRAPH_OPERATION_TIMEOUT_MS"),
+    "PREFETCH_GRAPH_OPERATION_TIMEOUT_MS",
+    15_000,
+    100,
+    300_000,
+    problems,
+  );
+  // A minute at most: a "fresh" answer older than that is a cache by another name, and the budget has other guards.
+  const freshnessMs = intVar(
+    str("PREFETCH_GRAPH_FRESHNESS_MS"),
+    "PREFETCH_GRAPH_FRESHNESS_MS",
+    5_000,
+    0,
+    60_000,
+    problems,
+  );
+  const taskCacheMb = intVar(
+    str("PREFETCH_GRAPH_TASK_CACHE_MB"),
+    "PREFETCH_GRAPH_TASK_CACHE_MB",
+    32,
+    1,
+    4_096,
+    problems,
+  );
+
   const accounts: AccountConfig[] = [];
   for (const module of PROVIDER_MODULES) {
     const fromEnv = envAccount(module.kind, env, str, problems);
@@ -154,6 +180,9 @@ export function loadConfig(env: Env = process.env): Config {
     timeouts,
     shutdownGraceMs,
     maxUpstreamCallsPerOperation,
+    operationTimeoutMs,
+    freshnessMs,
+    taskCacheBytes: taskCacheMb * 1024 * 1024,
     configFile,
   };
 }

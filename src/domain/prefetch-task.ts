@@ -89,6 +89,8 @@ export interface PrefetchTask {
   readonly details: ProviderPrefetchDetails | null;
   /** Fields this object does not carry yet (a list row); empty for a task loaded by id. */
   readonly missing: ReadonlySet<LazyTaskField>;
+  /** When the provider reported what this object holds (its answer arrived): how fresh the data is. */
+  readonly observedAt: Date;
 }
 
 export const NOTHING_MISSING: ReadonlySet<LazyTaskField> = new Set();

@@ -41,6 +41,7 @@ export function listPrefetchTasks(
         first: args.first ?? DEFAULT_FIRST,
         after: args.after ?? null,
         now: ctx.now,
+        scope: ctx.scope,
       },
       onRows,
     ),

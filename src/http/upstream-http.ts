@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { providerDisplayName } from "../domain/provider-kind";
 import { UpstreamError } from "../errors/app-error";
 import { ConcurrencyLimit } from "./concurrency-limit";
-import { currentCallBudget } from "./operation-call-budget";
+import { abortedError, type OperationScope } from "./operation-scope";
 import { UNLIMITED_BUDGET, type RateBudget } from "./rate-budget";
 
 export interface UpstreamResponse {
@@ -62,6 +62,8 @@ export interface UpstreamRequest {
   readonly path: string;
   /** Called per attempt: signatures that cover a date must be fresh on a retry. */
   readonly headers: () => Record<string, string>;
+  /** The operation the call is made for: its cap, caller and abort signal. Absent outside an operation. */
+  readonly scope?: OperationScope | undefined;
 }
 
 /** How a provider client reads a 2xx JSON body, and what any other status means. */
@@ -127,19 +129,28 @@ export class UpstreamHttp {
   }
 
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
+    const scope = req.scope;
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= this.retry.attempts;
-      const operation = currentCallBudget();
-      if (operation?.signal?.aborted) throw this.abandoned();
-      await this.budget.take();
-      // After the account's budget: a call that budget refused was never sent, so the operation is not charged.
-      operation?.take();
+      // The operation's own limits first, reserved at once (calls of one operation run concurrently): a call it
+      // may not make takes nothing from the account's budget, and one the budget refuses is handed back.
+      scope?.reserveCall(this.options.provider, this.options.account);
+      try {
+        await this.budget.take();
+      } catch (err) {
+        scope?.releaseCall();
+        throw err;
+      }
       let response: UpstreamResponse;
       try {
-        response = await this.slots.run(() => this.once(req, operation?.signal));
+        response = await this.slots.run(() => {
+          // Queued behind other calls while its operation ended: never sent.
+          if (scope?.aborted) throw this.aborted(scope);
+          return this.once(req, scope?.signal);
+        });
       } catch (err) {
-        // An abandoned call says nothing about the provider: not recorded for /readyz, not retried.
-        if (operation?.signal?.aborted) throw this.abandoned();
+        // A call its operation stopped says nothing about the provider: not recorded for /readyz, not retried.
+        if (scope?.aborted) throw this.aborted(scope);
         const error = this.classify(err);
         if (last || error.code !== "UPSTREAM_UNAVAILABLE") {
           this.recordOutcome(false, error.code);
@@ -228,13 +239,9 @@ export class UpstreamHttp {
     return { provider: this.options.provider, account: this.options.account };
   }
 
-  /** The operation's client went away: nobody will read this call's answer, so it is not made or not finished. */
-  private abandoned(): UpstreamError {
-    return new UpstreamError(
-      "UPSTREAM_UNAVAILABLE",
-      "The operation was abandoned by its client.",
-      this.upstream(),
-    );
+  /** The operation's client went away or its deadline passed: the call is not made, or not finished. */
+  private aborted(scope: OperationScope): Error {
+    return abortedError(scope.aborted ?? "client-gone", this.options.provider, this.options.account);
   }
 
   private classify(err: unknown): UpstreamError {

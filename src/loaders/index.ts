@@ -1,5 +1,6 @@
 import { taskIdentityKey } from "../domain/global-id";
 import type { PrefetchTask } from "../domain/prefetch-task";
+import type { OperationScope } from "../http/operation-scope";
 import type { PrefetchProvider } from "../providers/provider";
 import { accountKey, type ProviderRegistry } from "../providers/registry";
 import { createTaskLoader, type ListingLedger, type TaskLoader } from "./task-loader";
@@ -17,9 +18,9 @@ export interface Loaders {
   ): Promise<T>;
 }
 
-export function createLoaders(registry: ProviderRegistry): Loaders {
+export function createLoaders(registry: ProviderRegistry, scope: OperationScope): Loaders {
   const ledger: ListingLedger = { seen: new Map(), inFlight: new Map() };
-  const task = createTaskLoader(registry, ledger);
+  const task = createTaskLoader(registry, ledger, scope);
   // Rows that carry every field are as good as a lookup; rows that lack some are not.
   const onRows = (rows: readonly PrefetchTask[]): void => {
     for (const row of rows) {

@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import { taskIdentityKey } from "../domain/global-id";
 import type { PrefetchTask, TaskRef } from "../domain/prefetch-task";
 import { AccountNotConfiguredError } from "../errors/app-error";
+import type { OperationScope } from "../http/operation-scope";
 import { accountKey, type ProviderRegistry } from "../providers/registry";
 
 export type TaskLoader = DataLoader<TaskRef, PrefetchTask | null, string>;
@@ -22,7 +23,11 @@ export interface ListingLedger {
  * batch waits for the same account's list calls of this operation and takes the rows they showed: a task
  * already listed in the operation costs no lookup.
  */
-export function createTaskLoader(registry: ProviderRegistry, ledger: ListingLedger): TaskLoader {
+export function createTaskLoader(
+  registry: ProviderRegistry,
+  ledger: ListingLedger,
+  scope: OperationScope,
+): TaskLoader {
   const hints = new Map<string, Date>();
   return new HintedTaskLoader(hints, async (keys) => {
     // The DataLoader hands on the first ref of each identity; a later one may have carried the hint.
@@ -54,7 +59,10 @@ export function createTaskLoader(registry: ProviderRegistry, ledger: ListingLedg
           return;
         }
         try {
-          const found = await provider.getTasks(unseen.map((i) => refs[i] as TaskRef));
+          const found = await provider.getTasks(
+            unseen.map((i) => refs[i] as TaskRef),
+            scope,
+          );
           unseen.forEach((i, j) => (results[i] = found[j] ?? null));
         } catch (err) {
           const error = err instanceof Error ? err : new Error(String(err));

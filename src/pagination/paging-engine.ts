@@ -1,6 +1,7 @@
 import type { PrefetchStatus } from "../domain/prefetch-status";
 import type { PrefetchTask } from "../domain/prefetch-task";
 import { InvalidCursorError, UpstreamError } from "../errors/app-error";
+import type { OperationScope } from "../http/operation-scope";
 import type { PrefetchProvider, TimeWindow } from "../providers/provider";
 import { type CursorCodec, type CursorPosition, queryFingerprint } from "./cursor";
 import { floorToSecond, splitWindow } from "./window";
@@ -15,6 +16,8 @@ export interface ConnectionRequest {
   readonly first: number;
   readonly after: string | null;
   readonly now: Date;
+  /** The operation the page is served for; every upstream call it causes runs under it. */
+  readonly scope?: OperationScope;
 }
 
 export interface PrefetchTaskEdge {
@@ -106,7 +109,7 @@ export class PagingEngine {
     let { window: w, pageToken, offset } = position;
     scan: while (w < pieces.length) {
       const piece = pieces[w] as TimeWindow;
-      const page = await provider.listPage({ site: req.site, window: piece }, pageToken);
+      const page = await provider.listPage({ site: req.site, window: piece }, pageToken, req.scope);
       onRows?.(page.tasks);
       if (offset > page.tasks.length) throw new InvalidCursorError("it points past the end of its page");
       for (let i = offset; i < page.tasks.length; i++) {

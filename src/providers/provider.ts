@@ -3,6 +3,7 @@ import type { Dispatcher } from "undici";
 import type { PrefetchStatus } from "../domain/prefetch-status";
 import type { PrefetchTask, TaskRef } from "../domain/prefetch-task";
 import type { ProviderKind } from "../domain/provider-kind";
+import type { OperationScope } from "../http/operation-scope";
 import type { RateBudget } from "../http/rate-budget";
 import type { CallOutcome } from "../http/upstream-http";
 
@@ -27,6 +28,12 @@ export interface ListPage {
   readonly tasks: readonly PrefetchTask[];
   /** Token of the next page inside the same window (Baidu's nextMarker, Wangsu's next offset); null on the last page. */
   readonly nextPageToken: string | null;
+  /**
+   * Whether the provider's own signal says the next page holds rows of this query (Baidu's isTruncated,
+   * Wangsu's count where no site filter drops rows), so hasNextPage needs no look-ahead call. False on the last
+   * page, and where the rows that follow might all be filtered out.
+   */
+  readonly rowsFollow: boolean;
 }
 
 export interface ProviderCapabilities {
@@ -57,13 +64,19 @@ export interface PrefetchProvider {
   readonly kind: ProviderKind;
   readonly account: ProviderAccountInfo;
   readonly capabilities: ProviderCapabilities;
-  /** One upstream page of a window; pageToken null asks for the first page. */
-  listPage(query: ListQuery, pageToken: string | null): Promise<ListPage>;
+  /**
+   * One upstream page of a window; pageToken null asks for the first page. `scope`: the operation the call is
+   * made for (cap, caller, abort signal), handed on to every upstream call; absent outside an operation.
+   */
+  listPage(query: ListQuery, pageToken: string | null, scope?: OperationScope): Promise<ListPage>;
   /**
    * Complete tasks by identity, in `refs` order and of the same length: the task, null where the provider does
    * not know it, or an Error for a per-key failure. The provider decides how to fan out under its rate budget.
    */
-  getTasks(refs: readonly TaskRef[]): Promise<ReadonlyArray<PrefetchTask | null | Error>>;
+  getTasks(
+    refs: readonly TaskRef[],
+    scope?: OperationScope,
+  ): Promise<ReadonlyArray<PrefetchTask | null | Error>>;
   /** Last upstream call's outcome, for /readyz. */
   lastOutcome(): CallOutcome | null;
 }

@@ -83,7 +83,10 @@ describe("GraphQL over HTTP", () => {
   it("runs a query sent as GET", async () => {
     const res = await fetch(query("{ __typename }"), { headers: preflight });
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ data: { __typename: "Query" } });
+    expect(await res.json()).toEqual({
+      data: { __typename: "Query" },
+      extensions: { upstreamCalls: 0, cacheHits: 0 },
+    });
   });
 
   it("refuses to run a non-query operation sent as GET, with 405 and Allow: POST", async () => {
@@ -200,7 +203,10 @@ describe("GraphQL over HTTP", () => {
         });
         const next = await post(JSON.stringify({ query: "{ __typename }" }));
         expect(next.statusCode).toBe(200);
-        expect(await next.body.json()).toEqual({ data: { __typename: "Query" } });
+        expect(await next.body.json()).toEqual({
+          data: { __typename: "Query" },
+          extensions: { upstreamCalls: 0, cacheHits: 0 },
+        });
       } finally {
         await client.close();
       }

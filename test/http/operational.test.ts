@@ -353,6 +353,7 @@ describe("the real process on SIGTERM", () => {
         status: 200,
         body: {
           data: { prefetchTasks: { nodes: expect.arrayContaining([{ taskId: expect.any(String) }]) } },
+          extensions: { upstreamCalls: 1, cacheHits: 0 },
         },
       });
     });

@@ -1,5 +1,6 @@
 import { ProviderKind } from "../../domain/provider-kind";
 import type { UpstreamError } from "../../errors/app-error";
+import type { OperationScope } from "../../http/operation-scope";
 import { headerValue, type UpstreamHttp, type UpstreamResponse } from "../../http/upstream-http";
 import { upstreamStatusError } from "../../http/upstream-status";
 import type { TimeWindow } from "../provider";
@@ -51,28 +52,38 @@ export class BaiduGeoClient {
    * call that carries a marker, so both are always sent. Windows arrive in whole seconds (ListQuery.window),
    * which is all Baidu's timestamps can express.
    */
-  async listPage(args: { site: string; window: TimeWindow; marker?: string | null }): Promise<BaiduListDto> {
+  async listPage(args: {
+    site: string;
+    window: TimeWindow;
+    marker?: string | null;
+    scope?: OperationScope | undefined;
+  }): Promise<BaiduListDto> {
     const query: Record<string, string> = {
       site: args.site,
       startTime: isoSeconds(args.window.start),
       endTime: isoSeconds(args.window.end),
     };
     if (args.marker !== undefined && args.marker !== null) query.marker = args.marker;
-    return this.get(query);
+    return this.get(query, args.scope);
   }
 
   /** Every record of one task id. Baidu takes no time range and no marker with an id. */
-  async getById(args: { site: string; id: string }): Promise<BaiduListDto> {
-    return this.get({ site: args.site, id: args.id });
+  async getById(args: {
+    site: string;
+    id: string;
+    scope?: OperationScope | undefined;
+  }): Promise<BaiduListDto> {
+    return this.get({ site: args.site, id: args.id }, args.scope);
   }
 
-  private async get(query: QueryParams): Promise<BaiduListDto> {
+  private async get(query: QueryParams, scope: OperationScope | undefined): Promise<BaiduListDto> {
     const queryString = canonicalQueryString(query);
     const response = await this.options.http.request({
       method: "GET",
       path: `${PREFETCH_STATUS_PATH}?${queryString}`,
       // Per attempt: the signature covers x-bce-date, and Baidu rejects it 30 minutes later.
       headers: () => this.signedHeaders(query),
+      scope,
     });
     return this.options.http.readJson(response, {
       narrow: (body) => parseListResponse(body, this.options.account),

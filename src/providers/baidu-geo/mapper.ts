@@ -10,6 +10,8 @@ import type { BaiduListDto, BaiduPrefetchStatus, BaiduPrefetchTaskDto, PrefetchS
 export interface BaiduGeoMappingContext {
   readonly account: string;
   readonly site: string;
+  /** When Baidu's answer arrived. */
+  readonly observedAt: Date;
 }
 
 const STATUS: Record<BaiduPrefetchStatus, PrefetchStatus> = {
@@ -69,6 +71,7 @@ export function toPrefetchTask(record: PrefetchStatusDto, context: BaiduGeoMappi
     },
     // A list row carries every field Baidu has for the record: nothing to complete by id.
     missing: NOTHING_MISSING,
+    observedAt: context.observedAt,
   };
 }
 
@@ -77,11 +80,16 @@ export function toListPage(dto: BaiduListDto, context: BaiduGeoMappingContext): 
   return {
     tasks: dto.details.map((record) => toPrefetchTask(record, context)),
     nextPageToken: nextMarker(dto, context),
+    // isTruncated: "more records follow" in this window, and the query filters none of them out.
+    rowsFollow: dto.isTruncated,
   };
 }
 
 /** The marker of the page after this one, null on the last page. */
-export function nextMarker(dto: BaiduListDto, context: BaiduGeoMappingContext): string | null {
+export function nextMarker(
+  dto: BaiduListDto,
+  context: Pick<BaiduGeoMappingContext, "account">,
+): string | null {
   if (!dto.isTruncated) return null;
   if (dto.nextMarker === null || dto.nextMarker === "") {
     // Without a marker the rest of the window is unreachable; stopping here would silently drop rows.

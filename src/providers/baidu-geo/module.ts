@@ -1,6 +1,7 @@
 import type { PrefetchTask, TaskRef } from "../../domain/prefetch-task";
 import { ProviderKind, providerDisplayName } from "../../domain/provider-kind";
 import { BadUserInputError, UpstreamError } from "../../errors/app-error";
+import type { OperationScope } from "../../http/operation-scope";
 import { UpstreamHttp, type CallOutcome, type RetryPolicy } from "../../http/upstream-http";
 import type {
   AccountSpec,
@@ -52,13 +53,21 @@ export class BaiduGeoProvider implements PrefetchProvider {
     private readonly http: UpstreamHttp,
   ) {}
 
-  async listPage(query: ListQuery, pageToken: string | null): Promise<ListPage> {
+  async listPage(query: ListQuery, pageToken: string | null, scope?: OperationScope): Promise<ListPage> {
     if (query.site === null) throw siteRequired();
-    const dto = await this.client.listPage({ site: query.site, window: query.window, marker: pageToken });
-    return toListPage(dto, { account: this.account.name, site: query.site });
+    const dto = await this.client.listPage({
+      site: query.site,
+      window: query.window,
+      marker: pageToken,
+      scope,
+    });
+    return toListPage(dto, { account: this.account.name, site: query.site, observedAt: new Date() });
   }
 
-  async getTasks(refs: readonly TaskRef[]): Promise<ReadonlyArray<PrefetchTask | null | Error>> {
+  async getTasks(
+    refs: readonly TaskRef[],
+    scope?: OperationScope,
+  ): Promise<ReadonlyArray<PrefetchTask | null | Error>> {
     // Baidu has no batch lookup: one call per ref, bounded per account by UpstreamHttp. Fallback listings are
     // shared within the batch: the records of one submission, created in the same second, cost one listing.
     const seconds = new Map<string, Promise<BaiduListDto>>();
@@ -66,13 +75,13 @@ export class BaiduGeoProvider implements PrefetchProvider {
       const start = Math.floor(createdAt.getTime() / 1000) * 1000;
       const key = `${start} ${site}`;
       let listing = seconds.get(key);
-      if (listing === undefined) seconds.set(key, (listing = this.listSecond(site, new Date(start))));
+      if (listing === undefined) seconds.set(key, (listing = this.listSecond(site, new Date(start), scope)));
       return listing;
     };
     return Promise.all(
       refs.map(async (ref) => {
         try {
-          return await this.getTask(ref, listSecond);
+          return await this.getTask(ref, listSecond, scope);
         } catch (error) {
           return error instanceof Error ? error : new Error(String(error));
         }
@@ -84,24 +93,28 @@ export class BaiduGeoProvider implements PrefetchProvider {
     return this.http.lastOutcome;
   }
 
-  private async getTask(ref: TaskRef, listSecond: SecondListing): Promise<PrefetchTask | null> {
+  private async getTask(
+    ref: TaskRef,
+    listSecond: SecondListing,
+    scope: OperationScope | undefined,
+  ): Promise<PrefetchTask | null> {
     if (ref.provider !== this.kind || ref.account !== this.account.name) {
       // A loader keyed wrongly: a bug on our side, masked as an internal error.
       throw new Error(`ref of ${ref.provider}/${ref.account} sent to ${this.kind}/${this.account.name}`);
     }
     if (ref.site === null) throw siteRequired();
-    const context = { account: this.account.name, site: ref.site };
     // Baidu documents `id` as the submission's id ("预热任务 id", which the submit call returns) and answers it
     // with every record of the submission; a task here is one of those records, whose own id ("单个 url 的任务ID")
     // is what a ref carries. UNCONFIRMED: whether `id` takes a per-URL id too. It is asked first (one call, and
     // the only way to find a task whose creation time is unknown); where it finds nothing, the createdAt hint a
     // global id carries leads to the record through a listing of the second it was created in.
-    const dto = await this.client.getById({ site: ref.site, id: ref.taskId });
+    const dto = await this.client.getById({ site: ref.site, id: ref.taskId, scope });
     const record = pickRecord(dto, ref.taskId);
+    const context = { account: this.account.name, site: ref.site, observedAt: new Date() };
     if (record !== null) return toPrefetchTask(record, context);
     if (ref.createdAt) {
       const listed = pickRecord(await listSecond(ref.site, ref.createdAt), ref.taskId);
-      return listed === null ? null : toPrefetchTask(listed, context);
+      return listed === null ? null : toPrefetchTask(listed, { ...context, observedAt: new Date() });
     }
     // Records, none of them the id asked for: the id is a submission's, with several URL records (tasks).
     if (dto.details.length > 0) throw submissionLookupError(ref.taskId, dto.details);
@@ -113,13 +126,17 @@ export class BaiduGeoProvider implements PrefetchProvider {
    * page). The window reaches one second further, so that it holds the second's records whether Baidu's endTime
    * is inclusive (as assumed elsewhere) or not, and whatever fraction of a second Baidu stored.
    */
-  private async listSecond(site: string, start: Date): Promise<BaiduListDto> {
+  private async listSecond(
+    site: string,
+    start: Date,
+    scope: OperationScope | undefined,
+  ): Promise<BaiduListDto> {
     const context = { account: this.account.name, site };
     const window = { start, end: new Date(start.getTime() + 1000) };
     const details: PrefetchStatusDto[] = [];
     let marker: string | null = null;
     for (let pages = 0; pages < MAX_FALLBACK_PAGES; pages++) {
-      const dto = await this.client.listPage({ site, window, marker });
+      const dto = await this.client.listPage({ site, window, marker, scope });
       details.push(...dto.details);
       marker = nextMarker(dto, context);
       if (marker === null) return { details, isTruncated: false, nextMarker: null };

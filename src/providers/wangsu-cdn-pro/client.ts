@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { UpstreamError } from "../../errors/app-error";
+import type { OperationScope } from "../../http/operation-scope";
 import type { CallOutcome, UpstreamHttp, UpstreamResponse } from "../../http/upstream-http";
 import { upstreamStatusError } from "../../http/upstream-status";
 import type { TimeWindow } from "../provider";
@@ -37,10 +38,13 @@ export class WangsuCdnProClient {
   }
 
   /** GET /cdn/prefetches/{id}: the request's file list and status; null where Wangsu does not know the id. */
-  async getPrefetch(args: { readonly id: string }): Promise<WangsuPrefetchDetailDto | null> {
+  async getPrefetch(args: {
+    readonly id: string;
+    readonly scope?: OperationScope | undefined;
+  }): Promise<WangsuPrefetchDetailDto | null> {
     // encodeURIComponent leaves "." alone: "/cdn/prefetches/.." would name another resource. No task has that id.
     if (args.id === "." || args.id === "..") return null;
-    const res = await this.get(`/cdn/prefetches/${encodeURIComponent(args.id)}`);
+    const res = await this.get(`/cdn/prefetches/${encodeURIComponent(args.id)}`, args.scope);
     // Documented as 404 InvalidPrefetchTaskId. Any 404 is read as "no such id": an unknown id is an answer,
     // not a failure of the upstream.
     if (res.statusCode === 404) {
@@ -63,6 +67,7 @@ export class WangsuCdnProClient {
     readonly offset: number;
     readonly limit: number;
     readonly search?: string;
+    readonly scope?: OperationScope | undefined;
   }): Promise<WangsuPrefetchListDto> {
     if (!Number.isSafeInteger(args.offset) || args.offset < 0)
       throw new RangeError("offset must be an integer ≥ 0");
@@ -82,18 +87,19 @@ export class WangsuCdnProClient {
     ];
     if (args.search !== undefined) params.push(["search", args.search]);
     const query = params.map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join("&");
-    const res = await this.get(`/cdn/prefetches?${query}`);
+    const res = await this.get(`/cdn/prefetches?${query}`, args.scope);
     return this.options.http.readJson(res, {
       narrow: (body) => parsePrefetchList(body, this.options.account),
       statusError: (r) => this.statusError(r),
     });
   }
 
-  private get(path: string): Promise<UpstreamResponse> {
+  private get(path: string, scope: OperationScope | undefined): Promise<UpstreamResponse> {
     return this.options.http.request({
       method: "GET",
       path,
       headers: () => ({ ...this.options.signer.headers(), Accept: "application/json" }),
+      scope,
     });
   }
 

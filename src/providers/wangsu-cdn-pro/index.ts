@@ -1,6 +1,7 @@
 import type { PrefetchTask, TaskRef } from "../../domain/prefetch-task";
 import { providerDisplayName } from "../../domain/provider-kind";
 import { InvalidCursorError } from "../../errors/app-error";
+import type { OperationScope } from "../../http/operation-scope";
 import { UpstreamHttp, type CallOutcome } from "../../http/upstream-http";
 import type {
   ListPage,
@@ -51,7 +52,7 @@ export class WangsuCdnProProvider implements PrefetchProvider {
    * match on name, id or hostname) narrows the call and rows are then kept only where `hostnames` names the site
    * exactly; a page may therefore hold fewer rows than the page size, or none, and still have a next page.
    */
-  async listPage(query: ListQuery, pageToken: string | null): Promise<ListPage> {
+  async listPage(query: ListQuery, pageToken: string | null, scope?: OperationScope): Promise<ListPage> {
     const offset = parsePageToken(pageToken);
     const limit = this.capabilities.pageSize;
     // Hostnames are case-insensitive; Wangsu reports them lower-case.
@@ -61,21 +62,29 @@ export class WangsuCdnProProvider implements PrefetchProvider {
       offset,
       limit,
       ...(site !== null && { search: site }),
+      scope,
     });
     const rows =
       site === null
         ? page.prefetchRequests
         : page.prefetchRequests.filter((row) => (row.hostnames ?? []).some((h) => h.toLowerCase() === site));
+    const observedAt = new Date();
+    const more = offset + limit < page.count;
     return {
-      tasks: rows.map((row) => mapPrefetchRow(row, { account: this.account.name })),
-      nextPageToken: offset + limit < page.count ? String(offset + limit) : null,
+      tasks: rows.map((row) => mapPrefetchRow(row, { account: this.account.name, observedAt })),
+      nextPageToken: more ? String(offset + limit) : null,
+      // count is of the rows Wangsu matched; the exact-hostname filter may drop every one of the next page's.
+      rowsFollow: more && site === null,
     };
   }
 
-  async getTasks(refs: readonly TaskRef[]): Promise<ReadonlyArray<PrefetchTask | null | Error>> {
+  async getTasks(
+    refs: readonly TaskRef[],
+    scope?: OperationScope,
+  ): Promise<ReadonlyArray<PrefetchTask | null | Error>> {
     const ids = [...new Set(refs.filter((ref) => this.owns(ref)).map((ref) => ref.taskId))];
     // One detail call per distinct id; UpstreamHttp bounds the calls in flight per account.
-    const found = await Promise.all(ids.map((id) => this.getTask(id)));
+    const found = await Promise.all(ids.map((id) => this.getTask(id, scope)));
     const results = new Map(ids.map((id, i) => [id, found[i] ?? null]));
     return refs.map((ref) =>
       this.owns(ref)
@@ -88,10 +97,12 @@ export class WangsuCdnProProvider implements PrefetchProvider {
     return this.client.lastOutcome();
   }
 
-  private async getTask(id: string): Promise<PrefetchTask | null | Error> {
+  private async getTask(id: string, scope: OperationScope | undefined): Promise<PrefetchTask | null | Error> {
     try {
-      const dto = await this.client.getPrefetch({ id });
-      return dto === null ? null : mapPrefetchDetail(dto, { account: this.account.name, requestedId: id });
+      const dto = await this.client.getPrefetch({ id, scope });
+      return dto === null
+        ? null
+        : mapPrefetchDetail(dto, { account: this.account.name, requestedId: id, observedAt: new Date() });
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }

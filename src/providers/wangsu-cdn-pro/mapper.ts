@@ -63,7 +63,7 @@ export function sharedHostname(urls: readonly string[]): string | null {
  */
 export function mapPrefetchDetail(
   dto: WangsuPrefetchDetailDto,
-  ctx: { readonly account: string; readonly requestedId?: string },
+  ctx: { readonly account: string; readonly requestedId?: string; readonly observedAt: Date },
 ): PrefetchTask {
   const taskId = dto.metadata.id ?? ctx.requestedId;
   if (taskId === undefined) {
@@ -113,11 +113,15 @@ export function mapPrefetchDetail(
     operator: null,
     details,
     missing: NOTHING_MISSING,
+    observedAt: ctx.observedAt,
   };
 }
 
 /** A list row as a partial task: targets and details are loaded by id when a client selects them. */
-export function mapPrefetchRow(row: WangsuPrefetchRowDto, ctx: { readonly account: string }): PrefetchTask {
+export function mapPrefetchRow(
+  row: WangsuPrefetchRowDto,
+  ctx: { readonly account: string; readonly observedAt: Date },
+): PrefetchTask {
   const hostnames = row.hostnames ?? [];
   return {
     ref: { provider: PROVIDER, account: ctx.account, taskId: row.id, site: null },
@@ -135,5 +139,6 @@ export function mapPrefetchRow(row: WangsuPrefetchRowDto, ctx: { readonly accoun
     operator: null,
     details: null,
     missing: LIST_ROW_MISSING,
+    observedAt: ctx.observedAt,
   };
 }

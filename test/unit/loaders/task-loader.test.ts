@@ -1,11 +1,16 @@
 import { NOTHING_MISSING, type PrefetchTask, type TaskRef } from "../../../src/domain/prefetch-task";
 import { PrefetchStatus } from "../../../src/domain/prefetch-status";
+import { OperationScope } from "../../../src/http/operation-scope";
 import { createLoaders } from "../../../src/loaders";
 import { BAIDU_GEO_CAPABILITIES } from "../../../src/providers/baidu-geo";
 import type { PrefetchProvider } from "../../../src/providers/provider";
 import { ProviderRegistry } from "../../../src/providers/registry";
 
 const CREATED = new Date("2025-11-10T02:50:39Z");
+
+function testScope(): OperationScope {
+  return new OperationScope({ maxCalls: 100, caller: "test", deadlineMs: null });
+}
 
 function ref(taskId: string, createdAt: Date | null = null): TaskRef {
   return { provider: "BAIDU_GEO", account: "main", site: "test.com", taskId, createdAt };
@@ -28,6 +33,7 @@ function task(r: TaskRef): PrefetchTask {
     operator: null,
     details: null,
     missing: NOTHING_MISSING,
+    observedAt: CREATED,
   };
 }
 
@@ -50,7 +56,7 @@ function fakeProvider(): { provider: PrefetchProvider; asked: TaskRef[][] } {
 describe("the task loader", () => {
   it("treats a typed ref and a global id's ref of the same task as one key, keeping the createdAt hint", async () => {
     const { provider, asked } = fakeProvider();
-    const loaders = createLoaders(new ProviderRegistry([provider]));
+    const loaders = createLoaders(new ProviderRegistry([provider]), testScope());
     const [typed, fromId] = await Promise.all([
       loaders.task.load(ref("u-1")),
       loaders.task.load(ref("u-1", CREATED)),
@@ -61,7 +67,7 @@ describe("the task loader", () => {
 
   it("answers a ref with a hint from a listed row that carried another (or none)", async () => {
     const { provider, asked } = fakeProvider();
-    const loaders = createLoaders(new ProviderRegistry([provider]));
+    const loaders = createLoaders(new ProviderRegistry([provider]), testScope());
     const row = task(ref("u-2"));
     await loaders.listing(provider, (onRows) => {
       onRows([row]);

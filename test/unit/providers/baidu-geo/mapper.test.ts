@@ -17,7 +17,7 @@ import {
   page,
 } from "./fixtures";
 
-const context = { account: "main", site: "test.com" };
+const context = { account: "main", site: "test.com", observedAt: new Date("2025-11-10T04:00:00Z") };
 
 /** Body → page, the way the provider does it. */
 function mapBody(body: unknown): ListPage {
@@ -75,6 +75,7 @@ describe("Baidu GEO mapping", () => {
         finishedAt: null,
       },
       missing: NOTHING_MISSING,
+      observedAt: context.observedAt,
     });
   });
 

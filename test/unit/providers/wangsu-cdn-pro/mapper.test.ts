@@ -14,9 +14,12 @@ import {
 } from "../../../../src/providers/wangsu-cdn-pro/mapper";
 import { DOC_EXAMPLE_DETAIL, finishedDetail, listRow } from "./fixtures";
 
+const OBSERVED = new Date("2025-11-10T04:00:00Z");
+
 function detailTask(body: unknown, requestedId?: string) {
   return mapPrefetchDetail(parsePrefetchDetail(body, "main"), {
     account: "main",
+    observedAt: OBSERVED,
     ...(requestedId !== undefined && { requestedId }),
   });
 }
@@ -32,7 +35,7 @@ function codeThrownBy(run: () => unknown): string | undefined {
 
 function rowTask(row: object) {
   const [dto] = parsePrefetchList({ count: 1, prefetchRequests: [row] }, "main").prefetchRequests;
-  return mapPrefetchRow(dto!, { account: "main" });
+  return mapPrefetchRow(dto!, { account: "main", observedAt: OBSERVED });
 }
 
 describe("mapStatus", () => {
@@ -100,6 +103,7 @@ describe("mapPrefetchDetail", () => {
         },
       },
       missing: NOTHING_MISSING,
+      observedAt: OBSERVED,
     });
   });
 
