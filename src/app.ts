@@ -6,6 +6,11 @@ import { DispatcherRegistry } from "./http/dispatcher";
 import { CursorCodec } from "./pagination/cursor";
 import { PagingEngine } from "./pagination/paging-engine";
 import { createRegistry, type ProviderRegistry, type RegistryAccount } from "./providers/registry";
+import { connectRedis, type RedisConnection } from "./redis/redis-connection";
+import { createSharedRateLimiter } from "./redis/shared-rate-limiter";
+import { RedisKv } from "./redis/kv-store";
+import { SharedCalls } from "./reuse/shared-calls";
+import { KvSharedFinalTasks } from "./reuse/shared-final-tasks";
 import { startSandbox, type Sandbox, type SandboxOptions } from "./sandbox";
 import { buildAppSchema } from "./schema";
 import { EXAMPLE_OPERATION } from "./landing/example-operation";
@@ -40,14 +45,34 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     ...(sandbox?.accounts ?? []),
   ];
   const dispatchers = new DispatcherRegistry(config.timeouts);
+  // With Redis, replicas share budgets and final tasks; without it (or while it is down), each process has its own.
+  const redis: RedisConnection | null = config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
+  const finalTasksKv = redis ? new RedisKv(redis, "prefetch-graph:final:") : null;
+  // A replica waits for another's identical call at most as long as that call may take (connect + answer).
+  const leaseMs = config.timeouts.connectMs + config.timeouts.headersMs + 1_000;
   let registry: ProviderRegistry;
   try {
     registry = createRegistry(accounts, {
       dispatchers,
       logger,
       rateLimitMaxWaitMs: options.rateLimitMaxWaitMs ?? 2_000,
+      budgetDefaults: config.budgetDefaults,
+      reuse: { freshnessMs: config.freshnessMs, finalTaskBytes: config.taskCacheBytes },
+      ...(finalTasksKv && {
+        sharedFinalTasks: (provider, account) =>
+          new KvSharedFinalTasks(finalTasksKv, `${provider}/${account}/`),
+      }),
+      ...(redis && {
+        limiter: (args) => createSharedRateLimiter({ connection: redis, ...args }),
+        sharedCalls: (provider, account) =>
+          new SharedCalls(new RedisKv(redis, `prefetch-graph:calls:${provider}/${account}/`), {
+            freshnessMs: config.freshnessMs,
+            leaseMs,
+          }),
+      }),
     });
   } catch (err) {
+    await redis?.close();
     await sandbox?.close();
     throw err;
   }
@@ -56,6 +81,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     paging: new PagingEngine(new CursorCodec(config.cursorSecret)),
     logger,
     clock: options.clock ?? (() => new Date()),
+    redis,
   };
   // The offline GraphiQL page, where config allows it; the same page for `npm start` and the tests.
   const landing: LandingHandler | undefined = config.graphiql
@@ -80,6 +106,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     async close() {
       await server.stop(config.shutdownGraceMs);
       await dispatchers.close();
+      await redis?.close();
       await sandbox?.close();
     },
   };

@@ -3,6 +3,7 @@ import type { OperationScope } from "./http/operation-scope";
 import { createLoaders, type Loaders } from "./loaders";
 import type { PagingEngine } from "./pagination/paging-engine";
 import type { ProviderRegistry } from "./providers/registry";
+import type { RedisConnection } from "./redis/redis-connection";
 
 /** Long-lived services, built once per process. */
 export interface AppServices {
@@ -10,6 +11,8 @@ export interface AppServices {
   readonly paging: PagingEngine;
   readonly logger: Logger;
   readonly clock: () => Date;
+  /** Shared state of the replicas, for /readyz; null where Redis is not configured. */
+  readonly redis?: RedisConnection | null;
 }
 
 /** What every resolver sees: the services plus this operation's loaders, logger and clock reading. */

@@ -1,16 +1,19 @@
 import { buildSubgraphSchema, printSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
-import { parse, type GraphQLSchema } from "graphql";
+import { parse, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
 import { buildSchema, createResolversMap } from "type-graphql";
 import type { Context } from "./context";
 import { decodeGlobalId } from "./domain/global-id";
 import type { PrefetchTask } from "./domain/prefetch-task";
+import { BadUserInputError } from "./errors/app-error";
 import { CdnSiteResolver } from "./graphql/cdn-site.resolver";
 import { CdnSiteType } from "./graphql/cdn-site.type";
 import { NodeResolver } from "./graphql/node.resolver";
 import { PrefetchResolver } from "./graphql/prefetch.resolver";
 import { PrefetchTaskResolver } from "./graphql/prefetch-task.resolver";
+import { MAX_IDS } from "./graphql/prefetch-tasks.args";
+import { ProviderAccountResolver } from "./graphql/provider-account.resolver";
 import { BaiduGeoPrefetchType, WangsuCdnProPrefetchType } from "./graphql/provider-prefetch.union";
 import { DateTimeScalar } from "./graphql/scalars/date-time.scalar";
 
@@ -24,7 +27,13 @@ const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/fede
  */
 export async function buildAppSchema(): Promise<GraphQLSchema> {
   const base = await buildSchema({
-    resolvers: [PrefetchResolver, PrefetchTaskResolver, NodeResolver, CdnSiteResolver],
+    resolvers: [
+      PrefetchResolver,
+      PrefetchTaskResolver,
+      NodeResolver,
+      CdnSiteResolver,
+      ProviderAccountResolver,
+    ],
     orphanedTypes: [BaiduGeoPrefetchType, WangsuCdnProPrefetchType, CdnSiteType],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { forbidUnknownValues: false },
@@ -45,10 +54,33 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     __resolveReference: (reference: { domain?: unknown }): { domain: string } | null =>
       typeof reference.domain === "string" ? { domain: reference.domain } : null,
   };
-  return buildSubgraphSchema({
+  const schema = buildSubgraphSchema({
     typeDefs: parse(FEDERATION_LINK + printSchemaWithDirectives(base)),
     resolvers,
   });
+  capEntities(schema, MAX_IDS);
+  return schema;
+}
+
+/**
+ * Refuses `_entities` with more than `max` representations, as `nodes` refuses more ids, before any of them is
+ * resolved. A wrapper on the field rather than a validation rule: routers send representations as a variable,
+ * and validation runs before variables have values, so a rule could count only inline lists.
+ */
+function capEntities(schema: GraphQLSchema, max: number): void {
+  const field = schema.getQueryType()?.getFields()._entities;
+  const resolve = field?.resolve as GraphQLFieldResolver<unknown, Context> | undefined;
+  if (!field || !resolve) throw new Error("the subgraph schema has no _entities resolver to cap");
+  field.resolve = (source: unknown, args: { representations?: unknown }, ctx: Context, info) => {
+    const { representations } = args;
+    if (Array.isArray(representations) && representations.length > max) {
+      throw new BadUserInputError(
+        "representations",
+        `_entities takes at most ${max} representations at once, as nodes takes ${max} ids; got ${representations.length}.`,
+      );
+    }
+    return resolve(source, args, ctx, info);
+  };
 }
 
 /** The SDL committed to schema/ and composed by the company graph. */

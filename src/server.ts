@@ -187,6 +187,13 @@ function readiness(services: AppServices, draining: boolean): object {
     // Both are done before the server exists (a bad config exits at start-up), so a /readyz that answers has them.
     config: "loaded",
     schema: "built",
+    // Down is not unready: every replica keeps serving on its own state (README, "Several replicas").
+    ...(services.redis && {
+      redis: {
+        ...services.redis.status(),
+        ...(!services.redis.available && { note: "unreachable: budgets and caches are per process" }),
+      },
+    }),
     accounts: services.registry.providers.map((p) => {
       const last = p.lastOutcome();
       return {

@@ -9,7 +9,24 @@ export interface AccountConfig {
   readonly provider: ProviderKind;
   readonly endpoint: string;
   readonly credentials: object;
-  readonly rateLimit?: { readonly points: number; readonly durationSeconds: number };
+  readonly rateLimit?: {
+    readonly points: number;
+    readonly durationSeconds: number;
+    /** Overrides BudgetDefaults.operationShare for this account. */
+    readonly operationShare?: number;
+    /** Overrides BudgetDefaults.callerShare for this account. */
+    readonly callerShare?: number;
+  };
+}
+
+/** How every account's call budget is shared out, unless its rateLimit says otherwise. */
+export interface BudgetDefaults {
+  /** Fraction (0, 1] of a budgeted account's window one operation may spend. */
+  readonly operationShare: number;
+  /** Fraction (0, 1] of a budgeted account's window one caller (API key, else client address) may spend. */
+  readonly callerShare: number;
+  /** Calls per account that may wait for its budget or a connection slot before UPSTREAM_OVERLOADED. */
+  readonly upstreamQueue: number;
 }
 
 export interface Config {
@@ -27,6 +44,7 @@ export interface Config {
   readonly timeouts: HttpTimeouts;
   /** Upstream calls one GraphQL operation may cause before its remaining fields fail with OPERATION_LIMIT_EXCEEDED. */
   readonly maxUpstreamCallsPerOperation: number;
+  readonly budgetDefaults: BudgetDefaults;
   /** After this long an operation's pending upstream work is cancelled and its fields get UPSTREAM_TIMEOUT. */
   readonly operationTimeoutMs: number;
   /**
@@ -36,6 +54,11 @@ export interface Config {
   readonly freshnessMs: number;
   /** Bytes of terminal tasks kept in memory per provider account. */
   readonly taskCacheBytes: number;
+  /**
+   * Where replicas share account budgets, caller shares and final tasks; null: per process. May hold a password:
+   * never logged as is.
+   */
+  readonly redisUrl: string | null;
   /** How long SIGTERM waits for in-flight operations before closing anyway. */
   readonly shutdownGraceMs: number;
   /** Where the config file came from, for the start-up log. */

@@ -3,8 +3,10 @@ import { readFileSync } from "node:fs";
 import {
   IsIn,
   IsInt,
+  IsNumber,
   IsObject,
   IsOptional,
+  IsPositive,
   IsString,
   Matches,
   Max,
@@ -25,6 +27,17 @@ const DEFAULT_ACCOUNT = "default";
 class RateLimitEntry {
   @IsInt() @Min(1) points!: number;
   @IsInt() @Min(1) @Max(86_400) durationSeconds!: number;
+  // Fractions of the window; 0 would refuse every call, which is not a budget but an outage.
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  @Max(1)
+  operationShare?: number;
+  @IsOptional()
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @IsPositive()
+  @Max(1)
+  callerShare?: number;
 }
 
 class AccountEntry {
@@ -121,6 +134,37 @@ export function loadConfig(env: Env = process.env): Config {
     problems,
   );
 
+  const budgetDefaults = {
+    // A tenth: no single operation (a 100-id nodes, 10 aliased connections) can spend more than 30 of Wangsu's
+    // 300 calls per 5 minutes, so one careless query cannot lock an account for everyone.
+    operationShare: fractionVar(
+      str("PREFETCH_GRAPH_OPERATION_SHARE"),
+      "PREFETCH_GRAPH_OPERATION_SHARE",
+      0.1,
+      problems,
+    ),
+    // A half: no single caller can hold an account's whole window, so at least half of it stays for everyone
+    // else, while a caller alone still has five default operations' worth of it. Where every request comes
+    // through one router (federation without API keys), the caller is the router's address and this share caps
+    // the whole graph: set it to 1 there until API keys name the callers.
+    callerShare: fractionVar(
+      str("PREFETCH_GRAPH_CALLER_SHARE"),
+      "PREFETCH_GRAPH_CALLER_SHARE",
+      0.5,
+      problems,
+    ),
+    // Per account: eight calls in flight plus this many waiting. Beyond it a caller learns at once that the
+    // account is saturated instead of waiting out its own deadline in a line that only grows.
+    upstreamQueue: intVar(
+      str("PREFETCH_GRAPH_UPSTREAM_QUEUE"),
+      "PREFETCH_GRAPH_UPSTREAM_QUEUE",
+      64,
+      0,
+      10_000,
+      problems,
+    ),
+  };
+
   const operationTimeoutMs = intVar(
     str("PREFETCH_GRAPH_OPERATION_TIMEOUT_MS"),
     "PREFETCH_GRAPH_OPERATION_TIMEOUT_MS",
@@ -152,6 +196,8 @@ export function loadConfig(env: Env = process.env): Config {
     const fromEnv = envAccount(module.kind, env, str, problems);
     if (fromEnv) accounts.push(fromEnv);
   }
+  const redisUrl = redisUrlVar(str("PREFETCH_GRAPH_REDIS_URL"), problems);
+
   const configFile = str("PREFETCH_GRAPH_CONFIG") ?? null;
   if (configFile !== null) accounts.push(...fileAccounts(configFile, problems));
 
@@ -180,9 +226,11 @@ export function loadConfig(env: Env = process.env): Config {
     timeouts,
     shutdownGraceMs,
     maxUpstreamCallsPerOperation,
+    budgetDefaults,
     operationTimeoutMs,
     freshnessMs,
     taskCacheBytes: taskCacheMb * 1024 * 1024,
+    redisUrl,
     configFile,
   };
 }
@@ -264,7 +312,13 @@ function fileAccounts(path: string, problems: string[]): AccountConfig[] {
       const rl = Object.assign(new RateLimitEntry(), entry.rateLimit);
       const rlErrors = validateSync(rl, { whitelist: true, forbidNonWhitelisted: true });
       if (rlErrors.length > 0) problems.push(...flatten(rlErrors).map((m) => `${where}.rateLimit: ${m}`));
-      else rateLimit = { points: rl.points, durationSeconds: rl.durationSeconds };
+      else
+        rateLimit = {
+          points: rl.points,
+          durationSeconds: rl.durationSeconds,
+          ...(rl.operationShare !== undefined ? { operationShare: rl.operationShare } : {}),
+          ...(rl.callerShare !== undefined ? { callerShare: rl.callerShare } : {}),
+        };
     }
     if (errors.length > 0 || kind === null) return;
     if (endpoint === null || credentials === null) return;
@@ -319,6 +373,23 @@ function flatten(errors: readonly ValidationError[]): string[] {
   });
 }
 
+/** redis:// or rediss:// (TLS), with optional user, password, port and database number. */
+function redisUrlVar(value: string | undefined, problems: string[]): string | null {
+  if (value === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push("PREFETCH_GRAPH_REDIS_URL must be a URL such as redis://host:6379/0");
+    return null;
+  }
+  if ((url.protocol !== "redis:" && url.protocol !== "rediss:") || !/^\/?\d*$/.test(url.pathname)) {
+    problems.push("PREFETCH_GRAPH_REDIS_URL must be redis:// or rediss://host[:port][/db]");
+    return null;
+  }
+  return value;
+}
+
 function intVar(
   value: string | undefined,
   name: string,
@@ -331,6 +402,17 @@ function intVar(
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) {
     problems.push(`${name} must be an integer from ${min} to ${max}`);
+    return fallback;
+  }
+  return n;
+}
+
+/** A fraction in (0, 1]: a share of something, never none of it. */
+function fractionVar(value: string | undefined, name: string, fallback: number, problems: string[]): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || n > 1) {
+    problems.push(`${name} must be a number greater than 0 and at most 1`);
     return fallback;
   }
   return n;

@@ -12,6 +12,8 @@ export const ErrorCode = {
   UPSTREAM_UNAVAILABLE: "UPSTREAM_UNAVAILABLE",
   UPSTREAM_TIMEOUT: "UPSTREAM_TIMEOUT",
   UPSTREAM_RATE_LIMITED: "UPSTREAM_RATE_LIMITED",
+  /** The account's wait queue (for its budget or a connection slot) is full: refused at once, never sent. */
+  UPSTREAM_OVERLOADED: "UPSTREAM_OVERLOADED",
   UPSTREAM_AUTH_FAILED: "UPSTREAM_AUTH_FAILED",
   UPSTREAM_BAD_REQUEST: "UPSTREAM_BAD_REQUEST",
   UPSTREAM_BAD_RESPONSE: "UPSTREAM_BAD_RESPONSE",
@@ -75,6 +77,7 @@ export class UpstreamError extends AppError {
       | "UPSTREAM_UNAVAILABLE"
       | "UPSTREAM_TIMEOUT"
       | "UPSTREAM_RATE_LIMITED"
+      | "UPSTREAM_OVERLOADED"
       | "UPSTREAM_AUTH_FAILED"
       | "UPSTREAM_BAD_REQUEST"
       | "UPSTREAM_BAD_RESPONSE"
@@ -88,8 +91,13 @@ export class UpstreamError extends AppError {
       readonly providerCode?: string;
       /** The provider's request id, useful in a support ticket. */
       readonly requestId?: string;
-      /** Seconds until a retry may succeed (rate limits). */
+      /** Seconds until a retry may succeed (rate limits, overload). */
       readonly retryAfterSeconds?: number;
+      /**
+       * Which limit a rate-limited call met: the provider's own 429 (PROVIDER), or, for a call never sent, the
+       * account's budget here (ACCOUNT) or the caller's share of it (CALLER).
+       */
+      readonly limit?: "PROVIDER" | "ACCOUNT" | "CALLER";
     },
     options?: { cause?: unknown },
   ) {
@@ -98,6 +106,7 @@ export class UpstreamError extends AppError {
     if (upstream.providerCode !== undefined) ext.upstreamCode = upstream.providerCode;
     if (upstream.requestId !== undefined) ext.upstreamRequestId = upstream.requestId;
     if (upstream.retryAfterSeconds !== undefined) ext.retryAfter = upstream.retryAfterSeconds;
+    if (upstream.limit !== undefined) ext.limit = upstream.limit;
     super(code, message, ext, options);
   }
 }

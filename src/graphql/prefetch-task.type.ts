@@ -75,4 +75,10 @@ export class PrefetchTaskType extends NodeInterface {
 
   @Field(() => String, { nullable: true, description: "Who submitted the task, where the provider says." })
   operator!: string | null;
+
+  @Field(() => DateTimeScalar, {
+    description:
+      "When the provider reported the data this answer shows. A finished task never changes and may be answered from memory long after; an unfinished one is never older than the server's freshness setting (PREFETCH_GRAPH_FRESHNESS_MS, 5 s by default).",
+  })
+  observedAt!: Date;
 }

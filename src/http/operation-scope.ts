@@ -1,4 +1,6 @@
+import { providerDisplayName } from "../domain/provider-kind";
 import { AppError, ErrorCode, UpstreamError } from "../errors/app-error";
+import { reservationRefusal } from "./fair-share";
 
 /** Why an operation's remaining upstream work stopped before it finished. */
 export type AbortCause = "client-gone" | "deadline";
@@ -25,6 +27,8 @@ export class OperationScope {
   cacheHits = 0;
   readonly caller: string;
   readonly maxCalls: number;
+  /** Calls reserved per provider/account, for each account's operation share. */
+  private readonly accountCalls = new Map<string, number>();
   private readonly controller = new AbortController();
   private cause: AbortCause | null = null;
   private timer: NodeJS.Timeout | undefined;
@@ -59,22 +63,44 @@ export class OperationScope {
     clearTimeout(this.timer);
   }
 
-  /** Counts a call about to be sent, or throws where the operation may send none (cap, client gone, deadline). */
-  reserveCall(provider: string, account: string): void {
+  /**
+   * Counts a call about to be sent, or throws where the operation may send none: client gone or deadline
+   * passed, its overall cap reached, or its share of the account's window (`accountLimit`, null: none) spent.
+   * Checked before anything is drawn from the account's budget, so a refused call costs the account nothing.
+   */
+  reserveCall(provider: string, account: string, accountLimit: number | null = null): void {
     if (this.cause !== null) throw abortedError(this.cause, provider, account);
-    if (this.upstreamCalls >= this.maxCalls) {
+    const key = `${provider}/${account}`;
+    const accountCalls = this.accountCalls.get(key) ?? 0;
+    const refusal = reservationRefusal({
+      calls: this.upstreamCalls,
+      maxCalls: this.maxCalls,
+      accountCalls,
+      accountLimit,
+    });
+    if (refusal === "operation-cap") {
       throw new AppError(
         ErrorCode.OPERATION_LIMIT_EXCEEDED,
         `This operation needs more than ${this.maxCalls} upstream calls; ask for fewer tasks, a shorter window or fewer fields at once.`,
         { maxUpstreamCalls: this.maxCalls },
       );
     }
+    if (refusal === "account-share") {
+      throw new AppError(
+        ErrorCode.OPERATION_LIMIT_EXCEEDED,
+        `This operation needs more than ${accountLimit} calls of ${providerDisplayName(provider)} account "${account}", its share of the account's call budget; ask for fewer tasks or a shorter window at once.`,
+        { provider, account, maxAccountCalls: accountLimit },
+      );
+    }
     this.upstreamCalls++;
+    this.accountCalls.set(key, accountCalls + 1);
   }
 
-  /** Hands back a reserved call that was never sent (the account's budget refused it). */
-  releaseCall(): void {
+  /** Hands back a reserved call that was never sent (refused by the budget, its queue, or an abort). */
+  releaseCall(provider: string, account: string): void {
     this.upstreamCalls--;
+    const key = `${provider}/${account}`;
+    this.accountCalls.set(key, (this.accountCalls.get(key) ?? 1) - 1);
   }
 }
 
@@ -106,11 +132,15 @@ export class OperationAbandonedError extends AppError {
   }
 }
 
-/** Whether an error is about the operation that asked (its cap, its client, its deadline), not the provider. */
+/**
+ * Whether an error is about the operation that asked (its cap or share, its caller's share, its client, its
+ * deadline), not the provider: another operation waiting on the same call may still make it.
+ */
 export function isOperationBound(err: unknown): boolean {
   return (
     err instanceof OperationAbandonedError ||
     err instanceof OperationDeadlineError ||
-    (err instanceof AppError && err.code === ErrorCode.OPERATION_LIMIT_EXCEEDED)
+    (err instanceof AppError && err.code === ErrorCode.OPERATION_LIMIT_EXCEEDED) ||
+    (err instanceof UpstreamError && err.extensions.limit === "CALLER")
   );
 }

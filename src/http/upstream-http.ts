@@ -5,7 +5,7 @@ import { providerDisplayName } from "../domain/provider-kind";
 import { UpstreamError } from "../errors/app-error";
 import { ConcurrencyLimit } from "./concurrency-limit";
 import { abortedError, type OperationScope } from "./operation-scope";
-import { UNLIMITED_BUDGET, type RateBudget } from "./rate-budget";
+import { UNLIMITED_BUDGET, type BudgetGrant, type RateBudget } from "./rate-budget";
 
 export interface UpstreamResponse {
   readonly statusCode: number;
@@ -82,8 +82,10 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const MAX_CONCURRENT_CALLS = 8;
 
 /**
- * The one outbound-HTTP wrapper: rate budget per attempt, a per-account bound on calls in flight, bounded jittered retries for idempotent calls that
- * honour Retry-After, transport errors classified into UpstreamErrors, and the last outcome kept for readiness.
+ * The one outbound-HTTP wrapper: per attempt the operation's share, the caller's share and the account's rate
+ * budget, then a per-account bound on calls in flight (waits for the budget or a slot bounded by the account's
+ * queue, and abandoned when the operation stops); bounded jittered retries for idempotent calls that honour
+ * Retry-After, transport errors classified into UpstreamErrors, and the last outcome kept for readiness.
  * request() returns HTTP statuses rather than throwing them; readJson() turns one into a narrowed body or an
  * error, with the provider client's own reading of its error bodies.
  * Retries are hand-rolled rather than undici's retry interceptor because each attempt must re-sign and draw
@@ -130,27 +132,41 @@ export class UpstreamHttp {
 
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
     const scope = req.scope;
+    const { provider, account } = this.options;
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= this.retry.attempts;
       // The operation's own limits first, reserved at once (calls of one operation run concurrently): a call it
-      // may not make takes nothing from the account's budget, and one the budget refuses is handed back.
-      scope?.reserveCall(this.options.provider, this.options.account);
+      // may not make takes nothing from the account's budget, and one never sent is handed back below.
+      scope?.reserveCall(provider, account, this.budget.operationLimit);
+      let grant: BudgetGrant;
       try {
-        await this.budget.take();
+        grant = await this.budget.take({ caller: scope?.caller, signal: scope?.signal });
       } catch (err) {
-        scope?.releaseCall();
+        scope?.releaseCall(provider, account);
+        if (scope?.aborted) throw this.aborted(scope);
         throw err;
       }
+      let sent = false;
       let response: UpstreamResponse;
       try {
-        response = await this.slots.run(() => {
-          // Queued behind other calls while its operation ended: never sent.
-          if (scope?.aborted) throw this.aborted(scope);
-          return this.once(req, scope?.signal);
-        });
+        response = await this.slots.run(
+          () => {
+            // Queued behind other calls while its operation ended: never sent.
+            if (scope?.aborted) throw this.aborted(scope);
+            sent = true;
+            return this.once(req, scope?.signal);
+          },
+          { signal: scope?.signal, queue: this.budget.queue ?? undefined },
+        );
       } catch (err) {
+        if (!sent) {
+          // Refused by the full queue, or its operation ended while it waited: the budget did not pay for it.
+          scope?.releaseCall(provider, account);
+          await grant.giveBack();
+        }
         // A call its operation stopped says nothing about the provider: not recorded for /readyz, not retried.
         if (scope?.aborted) throw this.aborted(scope);
+        if (!sent) throw err;
         const error = this.classify(err);
         if (last || error.code !== "UPSTREAM_UNAVAILABLE") {
           this.recordOutcome(false, error.code);
@@ -160,7 +176,7 @@ export class UpstreamHttp {
           { attempt, path: redactPath(req.path), code: error.code },
           "upstream call failed; retrying",
         );
-        await sleep(this.backoff(attempt, null));
+        await this.pause(this.backoff(attempt, null), scope);
         continue;
       }
       let retryAfter = parseRetryAfter(response.headers["retry-after"]);
@@ -172,10 +188,20 @@ export class UpstreamHttp {
           { attempt, path: redactPath(req.path), status: response.statusCode },
           "upstream status; retrying",
         );
-        await sleep(this.backoff(attempt, retryAfter));
+        await this.pause(this.backoff(attempt, retryAfter), scope);
         continue;
       }
       return response;
+    }
+  }
+
+  /** The back-off between attempts; it ends early, with the operation's error, when the operation stops. */
+  private async pause(ms: number, scope: OperationScope | undefined): Promise<void> {
+    try {
+      await sleep(ms, undefined, scope ? { signal: scope.signal } : {});
+    } catch (err) {
+      if (scope?.aborted) throw this.aborted(scope);
+      throw err;
     }
   }
 

@@ -38,7 +38,7 @@ export function upstreamStatusError(response: UpstreamResponse, details: StatusE
     return new UpstreamError(
       "UPSTREAM_RATE_LIMITED",
       `${what}: the account's call budget is exhausted${said}`,
-      upstream,
+      { ...upstream, limit: "PROVIDER" },
     );
   }
   if (

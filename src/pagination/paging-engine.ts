@@ -41,8 +41,10 @@ export const DEFAULT_WINDOW_MS = 24 * 3600 * 1000;
 /**
  * Serves Relay connections over any provider's page-token listing: long windows split into the provider's
  * maximum span and chained in its order, `first` served across as many upstream pages as needed, an optional
- * status filter applied to mapped rows, and an exact hasNextPage (it looks ahead until it sees one more
- * matching row or the window is exhausted).
+ * status filter applied to mapped rows. hasNextPage costs no call where the provider's own signal answers it
+ * (Baidu's isTruncated, Wangsu's count): it is exact without a filter and optimistic with one (a status filter,
+ * or Wangsu's exact-site filter, may drop every row that follows); only where a split window moves to its next
+ * part does it look ahead, and only without a status filter.
  */
 export class PagingEngine {
   constructor(private readonly codec: CursorCodec) {}
@@ -101,6 +103,8 @@ export class PagingEngine {
       // The provider cannot report any of these statuses: nothing to scan for.
       return emptyConnection();
     }
+    // No rows asked for, no call made: pageInfo then says nothing of what follows.
+    if (req.first === 0) return emptyConnection();
     const pieces = splitWindow(window, provider.capabilities.maxWindowMs, provider.capabilities.order);
     if (position.window > pieces.length) throw new InvalidCursorError("it points past the end of its window");
     const edges: PrefetchTaskEdge[] = [];
@@ -146,8 +150,21 @@ export class PagingEngine {
             },
           );
         }
+        if (edges.length === req.first) {
+          // The page is full and the provider says more follows: exact where its signal covers this query
+          // (rowsFollow, no status filter), optimistic where a filter might drop every row that follows. Either
+          // way no call is spent looking.
+          hasNextPage = true;
+          break;
+        }
         pageToken = page.nextPageToken;
       } else {
+        if (edges.length === req.first && wanted !== null && w + 1 < pieces.length) {
+          // A filtered scan of the next window could run through many pages to find one row: optimistic.
+          hasNextPage = true;
+          break;
+        }
+        // Unfiltered, the next window's first page is the only way to know whether it holds a row.
         w += 1;
         pageToken = null;
       }

@@ -26,14 +26,11 @@ export interface ListQuery {
 export interface ListPage {
   /** The page's rows in the provider's order, mapped. Rows may lack fields (see PrefetchTask.missing). */
   readonly tasks: readonly PrefetchTask[];
-  /** Token of the next page inside the same window (Baidu's nextMarker, Wangsu's next offset); null on the last page. */
-  readonly nextPageToken: string | null;
   /**
-   * Whether the provider's own signal says the next page holds rows of this query (Baidu's isTruncated,
-   * Wangsu's count where no site filter drops rows), so hasNextPage needs no look-ahead call. False on the last
-   * page, and where the rows that follow might all be filtered out.
+   * Token of the next page inside the same window (Baidu's nextMarker, Wangsu's next offset); null on the last
+   * page. Non-null is the provider's own word that rows follow, so hasNextPage needs no look-ahead call.
    */
-  readonly rowsFollow: boolean;
+  readonly nextPageToken: string | null;
 }
 
 export interface ProviderCapabilities {

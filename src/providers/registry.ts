@@ -1,10 +1,18 @@
 import type { Logger } from "pino";
-import type { AccountConfig } from "../config/config";
+import type { AccountConfig, BudgetDefaults } from "../config/config";
 import { ConfigError } from "../config/config-error";
 import type { ProviderKind } from "../domain/provider-kind";
 import { AccountNotConfiguredError } from "../errors/app-error";
 import type { DispatcherRegistry } from "../http/dispatcher";
-import { LimiterRateBudget, UNLIMITED_BUDGET } from "../http/rate-budget";
+import {
+  createAccountBudget,
+  type BudgetStatus,
+  type LimiterFactory,
+  type RateBudget,
+} from "../http/rate-budget";
+import { ReusingProvider, type ReuseSettings } from "../reuse/reusing-provider";
+import type { SharedCalls } from "../reuse/shared-calls";
+import type { SharedFinalTasks } from "../reuse/shared-final-tasks";
 import { providerModule } from "./modules";
 import type { PrefetchProvider, ProviderAccountInfo } from "./provider";
 
@@ -17,13 +25,27 @@ export interface RegistryDeps {
   readonly logger: Logger;
   /** Longest a call waits for its account's rate budget. */
   readonly rateLimitMaxWaitMs: number;
+  /** Shares of each budget and the bound of each account's wait queue, where an account sets none. */
+  readonly budgetDefaults: BudgetDefaults;
+  /** Freshness and cache size of every account's reuse of provider answers. */
+  readonly reuse: Pick<ReuseSettings, "freshnessMs" | "finalTaskBytes" | "now">;
+  /** Where replicas share an account's final tasks (Redis); absent: this process only. */
+  readonly sharedFinalTasks?: (provider: ProviderKind, account: string) => SharedFinalTasks;
+  /** The store of budgets and caller shares: Redis where replicas share them; absent: in memory. */
+  readonly limiter?: LimiterFactory;
+  /** Where replicas share an account's identical calls and fresh answers (Redis); absent: this process only. */
+  readonly sharedCalls?: (provider: ProviderKind, account: string) => SharedCalls;
 }
 
 /** The configured accounts as provider instances, looked up by (provider, account). */
 export class ProviderRegistry {
   private readonly byKey = new Map<string, PrefetchProvider>();
 
-  constructor(readonly providers: readonly PrefetchProvider[]) {
+  constructor(
+    readonly providers: readonly PrefetchProvider[],
+    /** Each account's call budget, by accountKey. */
+    private readonly budgets: ReadonlyMap<string, RateBudget> = new Map(),
+  ) {
     for (const p of providers) {
       const k = accountKey(p.kind, p.account.name);
       // Two accounts under one name would shadow each other and share global ids.
@@ -39,6 +61,11 @@ export class ProviderRegistry {
   /** The account's provider, or null where it is not configured. */
   find(kind: ProviderKind, account: string): PrefetchProvider | null {
     return this.byKey.get(accountKey(kind, account)) ?? null;
+  }
+
+  /** The account's call budget as it stands; null where the account has none or is not configured. */
+  budgetStatus(kind: ProviderKind, account: string): Promise<BudgetStatus | null> {
+    return this.budgets.get(accountKey(kind, account))?.status() ?? Promise.resolve(null);
   }
 
   /** `account` may be omitted where the provider has exactly one configured account. */
@@ -59,20 +86,13 @@ export class ProviderRegistry {
 }
 
 export function createRegistry(accounts: readonly RegistryAccount[], deps: RegistryDeps): ProviderRegistry {
+  const budgets = new Map<string, RateBudget>();
   return new ProviderRegistry(
     accounts.map((account) => {
       const module = providerModule(account.provider);
-      const limit = account.rateLimit ?? module.defaultRateLimit;
-      const budget = limit
-        ? LimiterRateBudget.inMemory({
-            provider: account.provider,
-            account: account.name,
-            points: limit.points,
-            durationSeconds: limit.durationSeconds,
-            maxWaitMs: deps.rateLimitMaxWaitMs,
-          })
-        : UNLIMITED_BUDGET;
-      return module.create(
+      const budget = accountBudget(account, account.rateLimit ?? module.defaultRateLimit, deps);
+      budgets.set(accountKey(account.provider, account.name), budget);
+      const provider = module.create(
         {
           name: account.name,
           endpoint: account.endpoint,
@@ -85,8 +105,40 @@ export function createRegistry(accounts: readonly RegistryAccount[], deps: Regis
           budget,
         },
       );
+      // Every entry point reaches the provider through its account's reuse rules (src/reuse).
+      return new ReusingProvider(provider, {
+        ...deps.reuse,
+        shared: deps.sharedFinalTasks?.(account.provider, account.name) ?? null,
+        sharedCalls: deps.sharedCalls?.(account.provider, account.name) ?? null,
+      });
     }),
+    budgets,
   );
+}
+
+/**
+ * One account's call budget from its limits (null: none documented or configured), with the shares its
+ * rateLimit sets or the defaults. The one place budgets are built: another store slots in here.
+ */
+function accountBudget(
+  account: RegistryAccount,
+  limit: { readonly points: number; readonly durationSeconds: number } | null,
+  deps: RegistryDeps,
+): RateBudget {
+  const defaults = deps.budgetDefaults;
+  return createAccountBudget({
+    provider: account.provider,
+    account: account.name,
+    limit: limit && {
+      points: limit.points,
+      durationSeconds: limit.durationSeconds,
+      operationShare: account.rateLimit?.operationShare ?? defaults.operationShare,
+      callerShare: account.rateLimit?.callerShare ?? defaults.callerShare,
+    },
+    maxWaitMs: deps.rateLimitMaxWaitMs,
+    maxQueue: defaults.upstreamQueue,
+    ...(deps.limiter && { limiter: deps.limiter }),
+  });
 }
 
 /** The key of one provider account, wherever accounts are told apart (registry, loaders). */

@@ -94,7 +94,10 @@ describe("prefetch-graph in a supergraph with a sites subgraph, behind an in-pro
   let composition: Composition;
   let gateway: Gateway;
   let window: { start: Date; end: Date };
-  /** Real tasks as prefetch-graph lists them (ids verbatim), fetched before the sites subgraph starts. */
+  /**
+   * Real tasks as prefetch-graph lists them (ids verbatim), fetched before the sites subgraph starts. Unfinished
+   * ones, so that every lookup of them reaches the provider: a final task, once listed, is answered from memory.
+   */
   const tasks = { baidu: [] as ListedTask[], wangsu: [] as ListedTask[] };
   const incidents: IncidentRecord[] = [];
 
@@ -108,6 +111,7 @@ describe("prefetch-graph in a supergraph with a sites subgraph, behind an in-pro
       site,
       startTime: window.start.toISOString(),
       endTime: window.end.toISOString(),
+      status: ["WAITING", "IN_PROGRESS"],
       first,
     });
     if (res.errors) throw new Error(`listing ${provider} failed: ${JSON.stringify(res.errors)}`);
@@ -130,6 +134,7 @@ describe("prefetch-graph in a supergraph with a sites subgraph, behind an in-pro
       ...(await listTasks(ProviderKind.BAIDU_GEO, STATIC, 1)),
     ];
     tasks.wangsu = await listTasks(ProviderKind.WANGSU_CDN_PRO, null, 2);
+    expect([tasks.baidu.length, tasks.wangsu.length]).toEqual([3, 2]);
     const [b0, b1, b2] = tasks.baidu.map((t) => t.id);
     const [w0, w1] = tasks.wangsu.map((t) => t.id);
     const unknown = encodeGlobalId({ ...decodeGlobalId(b0!)!, taskId: "no-such-task" });

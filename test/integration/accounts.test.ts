@@ -147,7 +147,8 @@ describe("the rate budget of an account", () => {
       { name: "eu", provider: "WANGSU_CDN_PRO", endpoint: upstream.url, credentials: EU, rateLimit: budget },
     ]);
     server = await startTestServer({
-      env: { PREFETCH_GRAPH_CONFIG: config, PREFETCH_GRAPH_SANDBOX: "on" },
+      // One caller spends the whole budget here: its own share is the subject of fair-share.test.ts.
+      env: { PREFETCH_GRAPH_CONFIG: config, PREFETCH_GRAPH_SANDBOX: "on", PREFETCH_GRAPH_CALLER_SHARE: "1" },
       rateLimitMaxWaitMs: maxWaitMs,
     });
   }
@@ -160,7 +161,11 @@ describe("the rate budget of an account", () => {
     }
     const limited = await listEu();
     expect(limited.data!.prefetchTasks).toBeNull();
-    expect(limited.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_RATE_LIMITED", account: "eu" });
+    expect(limited.errors?.[0]?.extensions).toMatchObject({
+      code: "UPSTREAM_RATE_LIMITED",
+      account: "eu",
+      limit: "ACCOUNT",
+    });
     expect(limited.errors![0]!.extensions!.retryAfter).toBeGreaterThan(0);
     expect(limited.errors![0]!.extensions!.retryAfter).toBeLessThanOrEqual(60 + WINDOW_MARGIN_SECONDS);
     expect(upstream.calls()).toBe(3);
@@ -185,11 +190,15 @@ describe("the rate budget of an account", () => {
     expect(upstream429.errors?.[0]?.extensions).toMatchObject({
       code: "UPSTREAM_RATE_LIMITED",
       upstreamStatus: 429,
+      limit: "PROVIDER",
     });
     expect(upstream.calls()).toBe(3);
 
     const afterwards = await listEu();
-    expect(afterwards.errors?.[0]?.extensions).toMatchObject({ code: "UPSTREAM_RATE_LIMITED" });
+    expect(afterwards.errors?.[0]?.extensions).toMatchObject({
+      code: "UPSTREAM_RATE_LIMITED",
+      limit: "ACCOUNT",
+    });
     expect(afterwards.errors![0]!.extensions!.retryAfter).toBeGreaterThan(0);
     expect(upstream.calls()).toBe(3);
   });

@@ -9,14 +9,12 @@ describe("upstream calls follow the selection", () => {
     endTime: anchor.toISOString(),
   });
 
-  beforeAll(async () => {
+  // A server per test, its sandbox counting from 0: a finished task an earlier test completed would be answered
+  // from memory (src/reuse), and each test counts the calls its own selection causes.
+  beforeEach(async () => {
     server = await startTestServer();
   });
-  afterAll(() => server.close());
-  beforeEach(() => {
-    server.sandbox.baiduGeo.resetCalls();
-    server.sandbox.wangsuCdnPro.resetCalls();
-  });
+  afterEach(() => server.close());
 
   it("costs one list call and no lookup for `id status` on a Wangsu list", async () => {
     const res = await server.gql(PrefetchTasksLazyDocument, {

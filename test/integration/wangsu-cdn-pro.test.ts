@@ -157,19 +157,27 @@ describe("Wangsu CDN Pro through the real server and the sandbox", () => {
     });
 
     it("completes the returned rows only, one detail call each, when a field the rows lack is selected", async () => {
-      const res = await server.gql(PrefetchTasksLazyDocument, {
-        provider: "WANGSU_CDN_PRO",
-        ...window(),
-        first: 8,
-        withTargets: true,
-        withDetails: true,
-      });
-      expect(res.errors).toBeUndefined();
-      const nodes = res.data!.prefetchTasks!.nodes;
-      expect(nodes).toHaveLength(8);
-      for (const n of nodes) expect(n.targets!.length).toBeGreaterThan(0);
-      // targets and providerDetails of one row share one lookup.
-      expect(server.sandbox.wangsuCdnPro.calls("detail")).toBe(8);
+      // On a server no earlier test has used: on the shared one, a finished task an earlier test looked up is
+      // answered from memory, at no detail call.
+      const fresh = await startTestServer();
+      try {
+        const res = await fresh.gql(PrefetchTasksLazyDocument, {
+          provider: "WANGSU_CDN_PRO",
+          startTime: daysBefore(fresh.sandbox.wangsuCdnPro.anchor, 10).toISOString(),
+          endTime: fresh.sandbox.wangsuCdnPro.anchor.toISOString(),
+          first: 8,
+          withTargets: true,
+          withDetails: true,
+        });
+        expect(res.errors).toBeUndefined();
+        const nodes = res.data!.prefetchTasks!.nodes;
+        expect(nodes).toHaveLength(8);
+        for (const n of nodes) expect(n.targets!.length).toBeGreaterThan(0);
+        // targets and providerDetails of one row share one lookup.
+        expect(fresh.sandbox.wangsuCdnPro.calls("detail")).toBe(8);
+      } finally {
+        await fresh.close();
+      }
     });
 
     it("makes no detail call for Baidu rows, which are complete", async () => {
@@ -186,17 +194,20 @@ describe("Wangsu CDN Pro through the real server and the sandbox", () => {
   });
 
   it("answers nodes with ids of both providers in request order, null where not found, duplicates collapsed", async () => {
+    // Unfinished tasks, asked for again on every lookup: a final one, once listed or looked up, costs no call.
     const wangsuPage = await server.gql(PrefetchTasksPageDocument, {
       provider: "WANGSU_CDN_PRO",
-      startTime: daysBefore(anchor, 10).toISOString(),
+      startTime: daysBefore(anchor, 1).toISOString(),
       endTime: anchor.toISOString(),
+      status: ["WAITING", "IN_PROGRESS"],
       first: 2,
     });
     const baiduPage = await server.gql(PrefetchTasksPageDocument, {
       provider: "BAIDU_GEO",
       site: "www.example.com",
-      startTime: daysBefore(anchor, 10).toISOString(),
-      endTime: anchor.toISOString(),
+      startTime: daysBefore(server.sandbox.baiduGeo.anchor, 1).toISOString(),
+      endTime: server.sandbox.baiduGeo.anchor.toISOString(),
+      status: ["WAITING", "IN_PROGRESS"],
       first: 2,
     });
     const [w1, w2] = wangsuPage.data!.prefetchTasks!.edges.map((e) => e.node);

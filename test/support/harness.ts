@@ -47,6 +47,9 @@ export async function startTestServer(
     PREFETCH_GRAPH_CURSOR_SECRET: "integration-tests-cursor-secret-0123456789",
     PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS: "1500",
     PREFETCH_GRAPH_SHUTDOWN_GRACE_MS: "2000",
+    // Each test measures its own calls: no list page or unfinished task reused from an earlier test. Final
+    // tasks are reused whatever this says; the reuse tests set their own freshness.
+    PREFETCH_GRAPH_FRESHNESS_MS: "0",
     ...options.env,
   });
   const app = await createApp(config, {

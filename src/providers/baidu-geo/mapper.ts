@@ -80,8 +80,6 @@ export function toListPage(dto: BaiduListDto, context: BaiduGeoMappingContext): 
   return {
     tasks: dto.details.map((record) => toPrefetchTask(record, context)),
     nextPageToken: nextMarker(dto, context),
-    // isTruncated: "more records follow" in this window, and the query filters none of them out.
-    rowsFollow: dto.isTruncated,
   };
 }
 

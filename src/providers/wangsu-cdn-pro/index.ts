@@ -69,12 +69,9 @@ export class WangsuCdnProProvider implements PrefetchProvider {
         ? page.prefetchRequests
         : page.prefetchRequests.filter((row) => (row.hostnames ?? []).some((h) => h.toLowerCase() === site));
     const observedAt = new Date();
-    const more = offset + limit < page.count;
     return {
       tasks: rows.map((row) => mapPrefetchRow(row, { account: this.account.name, observedAt })),
-      nextPageToken: more ? String(offset + limit) : null,
-      // count is of the rows Wangsu matched; the exact-hostname filter may drop every one of the next page's.
-      rowsFollow: more && site === null,
+      nextPageToken: offset + limit < page.count ? String(offset + limit) : null,
     };
   }
 

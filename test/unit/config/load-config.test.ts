@@ -115,6 +115,38 @@ describe("loadConfig", () => {
     expect(problems.join("\n")).not.toMatch(/super-secret-sk|short-secret-value/);
   });
 
+  it("shares each budget out by default: a tenth per operation, half per caller, 64 waiting calls per account", () => {
+    expect(loadConfig({}).budgetDefaults).toEqual({
+      operationShare: 0.1,
+      callerShare: 0.5,
+      upstreamQueue: 64,
+    });
+    expect(
+      loadConfig({
+        PREFETCH_GRAPH_OPERATION_SHARE: "0.25",
+        PREFETCH_GRAPH_CALLER_SHARE: "1",
+        PREFETCH_GRAPH_UPSTREAM_QUEUE: "0",
+      }).budgetDefaults,
+    ).toEqual({ operationShare: 0.25, callerShare: 1, upstreamQueue: 0 });
+  });
+
+  it.each(["0", "-0.1", "1.5", "NaN", "Infinity", "half"])(
+    "refuses a share of %s, listing both shares and the queue bound at once",
+    (bad) => {
+      expect(
+        problemsOf({
+          PREFETCH_GRAPH_OPERATION_SHARE: bad,
+          PREFETCH_GRAPH_CALLER_SHARE: bad,
+          PREFETCH_GRAPH_UPSTREAM_QUEUE: "-1",
+        }),
+      ).toEqual([
+        "PREFETCH_GRAPH_OPERATION_SHARE must be a number greater than 0 and at most 1",
+        "PREFETCH_GRAPH_CALLER_SHARE must be a number greater than 0 and at most 1",
+        "PREFETCH_GRAPH_UPSTREAM_QUEUE must be an integer from 0 to 10000",
+      ]);
+    },
+  );
+
   describe("the config file", () => {
     it("adds any number of accounts of either provider, with optional endpoints and rate budgets", () => {
       const file = configFile({
@@ -140,6 +172,48 @@ describe("loadConfig", () => {
         ["WANGSU_CDN_PRO", "eu", "https://open.chinanetcenter.com", { points: 10, durationSeconds: 60 }],
         ["WANGSU_CDN_PRO", "us", "https://ngapi.cdnetworks.com", undefined],
       ]);
+    });
+
+    it("takes an account's own operation and caller shares of its budget", () => {
+      const file = configFile({
+        accounts: [
+          {
+            name: "eu",
+            provider: "WANGSU_CDN_PRO",
+            credentials: { username: "u", apiKey: "k" },
+            rateLimit: { points: 300, durationSeconds: 300, operationShare: 0.2, callerShare: 1 },
+          },
+        ],
+      });
+      expect(loadConfig({ PREFETCH_GRAPH_CONFIG: file }).accounts[0]!.rateLimit).toEqual({
+        points: 300,
+        durationSeconds: 300,
+        operationShare: 0.2,
+        callerShare: 1,
+      });
+    });
+
+    it("reports every bad share of every account at once, with the other problems", () => {
+      const entry = (name: string, rateLimit: object) => ({
+        name,
+        provider: "WANGSU_CDN_PRO",
+        credentials: { username: "u", apiKey: "k" },
+        rateLimit: { points: 300, durationSeconds: 300, ...rateLimit },
+      });
+      const file = configFile({
+        accounts: [
+          entry("a", { operationShare: 0 }),
+          entry("b", { callerShare: -0.5 }),
+          entry("c", { operationShare: 1.01, callerShare: "NaN" }),
+        ],
+      });
+      const problems = problemsOf({ PREFETCH_GRAPH_CONFIG: file, PREFETCH_GRAPH_CALLER_SHARE: "2" });
+      const text = problems.join("\n");
+      expect(text).toMatch(/accounts\[0\]\.rateLimit: operationShare must be a positive number/);
+      expect(text).toMatch(/accounts\[1\]\.rateLimit: callerShare must be a positive number/);
+      expect(text).toMatch(/accounts\[2\]\.rateLimit: operationShare must not be greater than 1/);
+      expect(text).toMatch(/accounts\[2\]\.rateLimit: callerShare must be a number/);
+      expect(text).toContain("PREFETCH_GRAPH_CALLER_SHARE must be a number greater than 0 and at most 1");
     });
 
     it("reports every invalid entry at once, by index and property, without the secret values", () => {

@@ -3,7 +3,11 @@ import { MockAgent } from "undici";
 import { AppError } from "../../../src/errors/app-error";
 import { UNLIMITED_BUDGET } from "../../../src/http/rate-budget";
 import { CursorCodec } from "../../../src/pagination/cursor";
-import { PagingEngine, type ConnectionRequest } from "../../../src/pagination/paging-engine";
+import {
+  PagingEngine,
+  type ConnectionRequest,
+  type PrefetchConnection,
+} from "../../../src/pagination/paging-engine";
 import { BaiduGeoCredentials } from "../../../src/providers/baidu-geo/credentials";
 import { createBaiduGeoProvider } from "../../../src/providers/baidu-geo/module";
 
@@ -91,21 +95,110 @@ describe("PagingEngine", () => {
     await t.close();
   });
 
-  it("looks past non-matching rows across pages to report hasNextPage exactly", async () => {
-    const t = setUp((q) =>
+  describe("hasNextPage, from the provider's own signal", () => {
+    const taskIds = (conn: PrefetchConnection): string[] => conn.edges.map((e) => e.node.ref.taskId);
+
+    /** One window over two upstream pages: a (failed) and b, then c; the first says more follows. */
+    const twoPages = (q: URLSearchParams) =>
       q.get("marker") === null
         ? {
             details: [record("a", "2026-01-01T01:00:00Z", "failed"), record("b", "2026-01-01T02:00:00Z")],
             isTruncated: true,
             nextMarker: "m1",
           }
-        : { details: [record("c", "2026-01-01T03:00:00Z")], isTruncated: false },
+        : { details: [record("c", "2026-01-01T03:00:00Z")], isTruncated: false };
+
+    it("says true at one call when the page is full and the provider gave a next page token", async () => {
+      const t = setUp(twoPages);
+      const conn = await t.engine.page(t.request({ first: 2 }));
+      expect(taskIds(conn)).toEqual(["a", "b"]);
+      expect(conn.pageInfo.hasNextPage).toBe(true);
+      expect(t.calls()).toBe(1);
+      await t.close();
+    });
+
+    it("says true at one call with a status filter too, optimistically: the rows that follow may all be dropped", async () => {
+      const t = setUp(twoPages);
+      const conn = await t.engine.page(t.request({ statuses: ["FAILED"], first: 1 }));
+      expect(taskIds(conn)).toEqual(["a"]);
+      expect(conn.pageInfo.hasNextPage).toBe(true);
+      expect(t.calls()).toBe(1);
+      // c, the only row that follows, is not failed: the next connection page is empty, and the last.
+      const next = await t.engine.page(
+        t.request({ statuses: ["FAILED"], first: 1, after: conn.pageInfo.endCursor }),
+      );
+      expect(next.edges).toEqual([]);
+      expect(next.pageInfo.hasNextPage).toBe(false);
+      // The scan it was spared: the first upstream page again (the cursor points inside it), then the second.
+      expect(t.calls()).toBe(3);
+      await t.close();
+    });
+
+    it("says false at one call on a full last page: no token, and no further part of the window", async () => {
+      const t = setUp(() => ({
+        details: [record("a", "2026-01-01T01:00:00Z"), record("b", "2026-01-01T02:00:00Z")],
+        isTruncated: false,
+      }));
+      const conn = await t.engine.page(t.request({ first: 2 }));
+      expect(taskIds(conn)).toEqual(["a", "b"]);
+      expect(conn.pageInfo.hasNextPage).toBe(false);
+      expect(t.calls()).toBe(1);
+      await t.close();
+    });
+
+    /** 35 days: two parts of Baidu's 30-day maximum, the first page of each told apart by its startTime. */
+    const splitWindow = {
+      startTime: new Date("2025-12-01T00:00:00Z"),
+      endTime: new Date("2026-01-05T00:00:00Z"),
+    };
+    const SECOND_PART_START = "2025-12-31T00:00:00Z";
+    const twoParts = (secondPart: unknown[], starts: string[]) => (q: URLSearchParams) => {
+      starts.push(q.get("startTime") ?? "");
+      return q.get("startTime") === SECOND_PART_START
+        ? { details: secondPart, isTruncated: false }
+        : { details: [record("a", "2025-12-02T00:00:00Z", "failed")], isTruncated: false };
+    };
+
+    it.each([
+      { nextPart: "holds a row", rows: [record("c", "2026-01-02T00:00:00Z")], hasNextPage: true },
+      { nextPart: "is empty", rows: [], hasNextPage: false },
+    ])(
+      "looks one call into the next part of a split window where a full page ends a part, unfiltered, and says $hasNextPage where it $nextPart",
+      async ({ rows, hasNextPage }) => {
+        const starts: string[] = [];
+        const t = setUp(twoParts(rows, starts));
+        const conn = await t.engine.page(t.request({ ...splitWindow, first: 1 }));
+        expect(taskIds(conn)).toEqual(["a"]);
+        expect(conn.pageInfo.hasNextPage).toBe(hasNextPage);
+        expect(starts).toEqual(["2025-12-01T00:00:00Z", SECOND_PART_START]);
+        expect(t.calls()).toBe(2);
+        await t.close();
+      },
     );
-    const conn = await t.engine.page(t.request({ statuses: ["FAILED"], first: 1 }));
-    expect(conn.edges.map((e) => e.node.ref.taskId)).toEqual(["a"]);
-    expect(conn.pageInfo.hasNextPage).toBe(false);
-    expect(t.calls()).toBe(2);
-    await t.close();
+
+    it("says true without looking into the next part of a split window where a filter is set (optimistic)", async () => {
+      const starts: string[] = [];
+      const t = setUp(twoParts([], starts));
+      const conn = await t.engine.page(t.request({ ...splitWindow, statuses: ["FAILED"], first: 1 }));
+      expect(taskIds(conn)).toEqual(["a"]);
+      expect(conn.pageInfo.hasNextPage).toBe(true);
+      expect(starts).toEqual(["2025-12-01T00:00:00Z"]);
+      await t.close();
+    });
+
+    it("makes no call for first: 0, and says false", async () => {
+      const t = setUp(twoPages);
+      const conn = await t.engine.page(t.request({ first: 0 }));
+      expect(conn.edges).toEqual([]);
+      expect(conn.pageInfo).toEqual({
+        hasNextPage: false,
+        hasPreviousPage: false,
+        startCursor: null,
+        endCursor: null,
+      });
+      expect(t.calls()).toBe(0);
+      await t.close();
+    });
   });
 
   it("clamps an end in the future to now and keeps that window for the rest of the pages", async () => {

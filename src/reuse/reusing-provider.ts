@@ -1,0 +1,327 @@
+import { taskIdentityKey } from "../domain/global-id";
+import type { PrefetchTask, TaskRef } from "../domain/prefetch-task";
+import { isOperationBound, type OperationScope } from "../http/operation-scope";
+import type { CallOutcome } from "../http/upstream-http";
+import type {
+  ListPage,
+  ListQuery,
+  PrefetchProvider,
+  ProviderAccountInfo,
+  ProviderCapabilities,
+} from "../providers/provider";
+import { FinalTaskCache, FreshCache, isFinal } from "./task-cache";
+import type { Codec, SharedCalls } from "./shared-calls";
+import { decodeTasksJson, encodeTasksJson, isTaskLike, type SharedFinalTasks } from "./shared-final-tasks";
+
+export interface ReuseSettings {
+  /**
+   * How long list pages and unfinished tasks are reused across operations, counted from when the provider's
+   * answer arrived; 0 turns that off, and with it the sharing of identical calls in flight.
+   */
+  readonly freshnessMs: number;
+  /** Bytes of final tasks kept per account. */
+  readonly finalTaskBytes: number;
+  /** Where replicas share final tasks (Redis); null: this process only. */
+  readonly shared?: SharedFinalTasks | null;
+  /** Where replicas share identical calls and their fresh answers (Redis); used only with a freshness > 0. */
+  readonly sharedCalls?: SharedCalls | null;
+  /** Milliseconds since the epoch; tests may move it. */
+  readonly now?: () => number;
+}
+
+type TaskResult = PrefetchTask | null | Error;
+
+/** Fresh entries kept per account: a few dashboards' pages, and the unfinished tasks they show. */
+const MAX_FRESH_PAGES = 2_000;
+const MAX_FRESH_TASKS = 20_000;
+
+/**
+ * One provider account behind the reuse rules, so that the call budget is spent only where an answer could have
+ * changed (DESIGN: "Reuse and budget"). Every entry point — lists, lookups by id, `node`, `_entities`, lazily
+ * loaded fields — reaches the provider through here, so:
+ * - a final task (completed, failed, finished, with every field) is answered from memory forever, at 0 calls;
+ * - list pages and unfinished tasks are answered again for `freshnessMs` after the provider's answer arrived;
+ * - identical calls in flight at the same moment are made once, within the same freshness rule.
+ * A call shared with another operation that fails for reasons of that operation (its cap, its client gone, its
+ * deadline) is made again under the asking operation's own scope. Providers know nothing of any of this.
+ */
+export class ReusingProvider implements PrefetchProvider {
+  private readonly finals: FinalTaskCache;
+  private readonly freshPages: FreshCache<ListPage> | null;
+  private readonly freshTasks: FreshCache<PrefetchTask> | null;
+  private readonly pagesInFlight = new Map<string, Promise<ListPage>>();
+  private readonly tasksInFlight = new Map<string, Promise<TaskResult>>();
+  private readonly shared: SharedFinalTasks | null;
+  private readonly calls: SharedCalls | null;
+
+  constructor(
+    private readonly inner: PrefetchProvider,
+    settings: ReuseSettings,
+  ) {
+    const now = settings.now ?? Date.now;
+    this.finals = new FinalTaskCache(settings.finalTaskBytes);
+    this.shared = settings.shared ?? null;
+    const fresh = settings.freshnessMs > 0;
+    this.freshPages = fresh ? new FreshCache(settings.freshnessMs, MAX_FRESH_PAGES, now) : null;
+    this.freshTasks = fresh ? new FreshCache(settings.freshnessMs, MAX_FRESH_TASKS, now) : null;
+    this.calls = fresh ? (settings.sharedCalls ?? null) : null;
+  }
+
+  get kind(): PrefetchProvider["kind"] {
+    return this.inner.kind;
+  }
+
+  get account(): ProviderAccountInfo {
+    return this.inner.account;
+  }
+
+  get capabilities(): ProviderCapabilities {
+    return this.inner.capabilities;
+  }
+
+  lastOutcome(): CallOutcome | null {
+    return this.inner.lastOutcome();
+  }
+
+  /** Final tasks held in this process, for tests and /readyz. */
+  get finalTasksHeld(): number {
+    return this.finals.size;
+  }
+
+  listPage(query: ListQuery, pageToken: string | null, scope?: OperationScope): Promise<ListPage> {
+    if (this.freshPages === null) return this.fetchPage(query, pageToken, scope);
+    const key = pageKey(query, pageToken);
+    const fresh = this.freshPages.get(key);
+    if (fresh !== undefined) {
+      if (scope) scope.cacheHits++;
+      return Promise.resolve(fresh);
+    }
+    const running = this.pagesInFlight.get(key);
+    if (running !== undefined) {
+      return running.then(
+        (page) => {
+          if (scope) scope.cacheHits++;
+          return page;
+        },
+        (err: unknown) => {
+          if (isOperationBound(err)) return this.fetchPage(query, pageToken, scope);
+          throw err;
+        },
+      );
+    }
+    const pages = this.freshPages;
+    const calls = this.calls;
+    const fetched =
+      calls === null
+        ? this.fetchPage(query, pageToken, scope)
+        : calls
+            .run(`p:${key}`, () => this.fetchPage(query, pageToken, scope), PAGE_CODEC, scope?.signal)
+            .then(({ value, shared }) => {
+              if (shared) {
+                if (scope) scope.cacheHits++;
+                this.prime(value);
+              }
+              return value;
+            });
+    const call = fetched.then((page) => {
+      pages.set(key, page, new Date());
+      return page;
+    });
+    this.pagesInFlight.set(key, call);
+    const forget = (): void => {
+      if (this.pagesInFlight.get(key) === call) this.pagesInFlight.delete(key);
+    };
+    call.then(forget, forget);
+    return call;
+  }
+
+  async getTasks(refs: readonly TaskRef[], scope?: OperationScope): Promise<ReadonlyArray<TaskResult>> {
+    const results = new Array<TaskResult>(refs.length);
+    const keys = refs.map(taskIdentityKey);
+    let missed: number[] = [];
+    const joined: number[] = [];
+    const joinedCalls: Promise<TaskResult>[] = [];
+    for (let i = 0; i < refs.length; i++) {
+      const key = keys[i] as string;
+      const known = this.finals.get(key) ?? this.freshTasks?.get(key);
+      if (known !== undefined) {
+        results[i] = known;
+        if (scope) scope.cacheHits++;
+        continue;
+      }
+      const running = this.freshTasks === null ? undefined : this.tasksInFlight.get(key);
+      if (running !== undefined) {
+        joined.push(i);
+        joinedCalls.push(running);
+      } else missed.push(i);
+    }
+    if (missed.length > 0 && this.shared !== null) {
+      // Another replica may have seen them finish: one round trip for the whole batch.
+      const fromShared = await this.shared.getMany(missed.map((i) => keys[i] as string));
+      missed = missed.filter((i, j) => {
+        const task = fromShared[j];
+        if (task === null || task === undefined) return true;
+        this.finals.offer(keys[i] as string, task);
+        results[i] = task;
+        if (scope) scope.cacheHits++;
+        return false;
+      });
+    }
+    const own = missed.length > 0 ? this.fetchTasks(missed, refs, keys, scope, true) : null;
+    const retry: number[] = [];
+    const settled = await Promise.all(joinedCalls);
+    settled.forEach((result, j) => {
+      const i = joined[j] as number;
+      if (result instanceof Error && isOperationBound(result)) retry.push(i);
+      else {
+        results[i] = result;
+        if (scope) scope.cacheHits++;
+      }
+    });
+    const mine = own === null ? [] : await own;
+    mine.forEach((result, j) => (results[missed[j] as number] = result));
+    if (retry.length > 0) {
+      const again = await this.fetchTasks(retry, refs, keys, scope, false);
+      again.forEach((result, j) => (results[retry[j] as number] = result));
+    }
+    return results;
+  }
+
+  private async fetchPage(
+    query: ListQuery,
+    pageToken: string | null,
+    scope: OperationScope | undefined,
+  ): Promise<ListPage> {
+    const page = await this.inner.listPage(query, pageToken, scope);
+    this.prime(page);
+    return page;
+  }
+
+  /** Rows that carry every field are as good as a lookup: final ones are kept, unfinished ones stay fresh. */
+  private prime(page: ListPage): void {
+    for (const task of page.tasks) {
+      if (task.missing.size > 0) continue;
+      if (isFinal(task)) this.keepFinal(taskIdentityKey(task.ref), task);
+      else this.freshTasks?.set(taskIdentityKey(task.ref), task, task.observedAt);
+    }
+  }
+
+  /** One provider batch for refs[indexes]; `share`: other operations may join it while it runs. */
+  private async fetchTasks(
+    indexes: readonly number[],
+    refs: readonly TaskRef[],
+    keys: readonly string[],
+    scope: OperationScope | undefined,
+    share: boolean,
+  ): Promise<TaskResult[]> {
+    const calls = this.calls;
+    const batch = (
+      share && calls !== null
+        ? this.fetchTasksShared(calls, indexes, refs, keys, scope)
+        : this.inner.getTasks(
+            indexes.map((i) => refs[i] as TaskRef),
+            scope,
+          )
+    ).then(
+      (found) => indexes.map((_, j) => found[j] ?? null),
+      // A batch that fails as a whole fails each of its keys.
+      (err: unknown) => indexes.map(() => (err instanceof Error ? err : new Error(String(err)))),
+    );
+    if (share && this.freshTasks !== null) {
+      indexes.forEach((i, j) => {
+        const key = keys[i] as string;
+        const call = batch.then((r) => r[j] ?? null);
+        this.tasksInFlight.set(key, call);
+        const forget = (): void => {
+          if (this.tasksInFlight.get(key) === call) this.tasksInFlight.delete(key);
+        };
+        call.then(forget, forget);
+      });
+    }
+    const results = await batch;
+    results.forEach((result, j) => {
+      if (result === null || result instanceof Error) return; // never kept: unknown now may exist later
+      const key = keys[indexes[j] as number] as string;
+      if (isFinal(result)) this.keepFinal(key, result);
+      else this.freshTasks?.set(key, result, result.observedAt);
+    });
+    return results;
+  }
+
+  /**
+   * With replicas sharing calls: one call per task (both providers look tasks up one call each anyway), each made
+   * by whichever replica asks first. Errors are not published; a waiting replica then calls itself.
+   */
+  private fetchTasksShared(
+    calls: SharedCalls,
+    indexes: readonly number[],
+    refs: readonly TaskRef[],
+    keys: readonly string[],
+    scope: OperationScope | undefined,
+  ): Promise<TaskResult[]> {
+    return Promise.all(
+      indexes.map(async (i) => {
+        const ref = refs[i] as TaskRef;
+        try {
+          const { value, shared } = await calls.run(
+            `t:${keys[i] as string}`,
+            async () => {
+              const [found] = await this.inner.getTasks([ref], scope);
+              if (found instanceof Error) throw found;
+              return { task: found ?? null };
+            },
+            TASK_CODEC,
+            scope?.signal,
+          );
+          if (shared && scope) scope.cacheHits++;
+          return value.task;
+        } catch (err) {
+          return err instanceof Error ? err : new Error(String(err));
+        }
+      }),
+    );
+  }
+
+  private keepFinal(key: string, task: PrefetchTask): void {
+    if (this.finals.get(key) !== undefined) return;
+    this.finals.offer(key, task);
+    this.shared?.put(key, task);
+  }
+}
+
+/** A corrupt or foreign entry is a miss, never a failure. */
+function safeDecode(text: string): unknown {
+  try {
+    return decodeTasksJson(text);
+  } catch {
+    return null;
+  }
+}
+
+const PAGE_CODEC: Codec<ListPage> = {
+  encode: encodeTasksJson,
+  decode(text) {
+    const page = safeDecode(text) as ListPage | null;
+    return typeof page === "object" &&
+      page !== null &&
+      Array.isArray(page.tasks) &&
+      page.tasks.every(isTaskLike)
+      ? page
+      : null;
+  },
+};
+
+const TASK_CODEC: Codec<{ task: PrefetchTask | null }> = {
+  encode: encodeTasksJson,
+  decode(text) {
+    const value = safeDecode(text) as { task?: unknown } | null;
+    if (typeof value !== "object" || value === null) return null;
+    if (value.task === null) return { task: null };
+    return isTaskLike(value.task) ? { task: value.task } : null;
+  },
+};
+
+/** Everything that makes two list calls identical: the window, the site and the page token. */
+function pageKey(query: ListQuery, pageToken: string | null): string {
+  return `${query.window.start.getTime()}|${query.window.end.getTime()}|${query.site ?? ""}|${pageToken ?? ""}`;
+}

@@ -1,0 +1,93 @@
+import { NOTHING_MISSING, type LazyTaskField, type PrefetchTask } from "../domain/prefetch-task";
+import type { SharedKv } from "../redis/kv-store";
+
+/**
+ * Final tasks shared by every replica: a task one replica saw finish costs the others no call. Reads and writes
+ * never fail a request: where the store is unreachable, a read is a miss and a write is skipped.
+ */
+export interface SharedFinalTasks {
+  /** The final tasks stored under `keys`, null where none is. One round trip. */
+  getMany(keys: readonly string[]): Promise<(PrefetchTask | null)[]>;
+  /** Stores a final task; fire and forget. */
+  put(key: string, task: PrefetchTask): void;
+}
+
+/** A week: a final task never changes, and a dashboard rarely looks further back; the store evicts before. */
+const SHARED_TTL_MS = 7 * 24 * 3600 * 1000;
+
+/** Final tasks of one provider account in a SharedKv (Redis), as JSON with dates tagged. */
+export class KvSharedFinalTasks implements SharedFinalTasks {
+  constructor(
+    private readonly kv: SharedKv,
+    /** provider/account: keys of two accounts never meet. */
+    private readonly prefix: string,
+  ) {}
+
+  async getMany(keys: readonly string[]): Promise<(PrefetchTask | null)[]> {
+    const values = await this.kv.mget(keys.map((k) => this.prefix + k));
+    return values.map((v) => (v === null ? null : parseTask(v)));
+  }
+
+  put(key: string, task: PrefetchTask): void {
+    void this.kv.set(this.prefix + key, serializeTask(task), SHARED_TTL_MS);
+  }
+}
+
+/**
+ * JSON of tasks and pages of tasks, Dates tagged as {"$d": epoch ms} so that no string that merely looks like
+ * one is revived, and `missing` sets as arrays.
+ */
+export function encodeTasksJson(value: unknown): string {
+  return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+    const raw = this[key];
+    if (raw instanceof Date) return { $d: raw.getTime() };
+    if (raw instanceof Set) return [...(raw as Set<unknown>)];
+    return v;
+  });
+}
+
+/** What encodeTasksJson wrote, Dates and `missing` sets revived; throws on text that is not JSON. */
+export function decodeTasksJson(text: string): unknown {
+  return JSON.parse(text, (key, value: unknown) => {
+    if (key === "missing" && Array.isArray(value)) {
+      return value.length === 0 ? NOTHING_MISSING : new Set<LazyTaskField>(value as LazyTaskField[]);
+    }
+    if (
+      typeof value === "object" &&
+      value !== null &&
+      !Array.isArray(value) &&
+      typeof (value as { $d?: unknown }).$d === "number" &&
+      Object.keys(value).length === 1
+    ) {
+      return new Date((value as { $d: number }).$d);
+    }
+    return value;
+  });
+}
+
+export function serializeTask(task: PrefetchTask): string {
+  return encodeTasksJson(task);
+}
+
+/** A task serializeTask wrote; null where the text is not one (a corrupt or foreign entry is only a miss). */
+export function parseTask(text: string): PrefetchTask | null {
+  try {
+    const task = decodeTasksJson(text) as PrefetchTask | null;
+    if (!isTaskLike(task)) return null;
+    return task;
+  } catch {
+    return null;
+  }
+}
+
+/** Enough of a task's shape to trust an entry this service wrote. */
+export function isTaskLike(task: unknown): task is PrefetchTask {
+  const t = task as PrefetchTask | null;
+  return (
+    typeof t === "object" &&
+    t !== null &&
+    typeof t.ref?.taskId === "string" &&
+    t.observedAt instanceof Date &&
+    t.missing instanceof Set
+  );
+}
