@@ -78,7 +78,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   }
   const services: AppServices = {
     registry,
-    paging: new PagingEngine(new CursorCodec(config.cursorSecret)),
+    paging: new PagingEngine(new CursorCodec(config.cursorSecret), config.freshnessMs),
     logger,
     clock: options.clock ?? (() => new Date()),
     redis,

@@ -1,4 +1,5 @@
 import { providerDisplayName } from "../domain/provider-kind";
+import { setMaxListeners } from "node:events";
 import { AppError, ErrorCode, UpstreamError } from "../errors/app-error";
 import { reservationRefusal } from "./fair-share";
 
@@ -34,6 +35,10 @@ export class OperationScope {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(options: OperationScopeOptions) {
+    // Every call of the operation that waits for a slot or is in flight listens to this signal; dozens at once are
+    // normal (a 40-id `nodes`), and each listener is removed when its call moves on. The bound is the account's
+    // wait queue, not Node's default of 10, which would only print a warning.
+    setMaxListeners(0, this.controller.signal);
     this.caller = options.caller;
     this.maxCalls = options.maxCalls;
     if (options.deadlineMs !== null) {

@@ -47,7 +47,16 @@ export const DEFAULT_WINDOW_MS = 24 * 3600 * 1000;
  * part does it look ahead, and only without a status filter.
  */
 export class PagingEngine {
-  constructor(private readonly codec: CursorCodec) {}
+  /**
+   * `nowStepMs`: a window that ends "now" (no endTime, or one in the future) ends at now floored to this step.
+   * With the freshness setting as the step, every client asking for the latest tasks within one step asks for
+   * the same window, so their pages can be shared; a row submitted since is at most one step late, as fresh
+   * answers are anyway. At least a second: the providers' timestamps have no finer unit.
+   */
+  constructor(
+    private readonly codec: CursorCodec,
+    private readonly nowStepMs = 1_000,
+  ) {}
 
   async page(
     req: ConnectionRequest,
@@ -83,7 +92,8 @@ export class PagingEngine {
     } else {
       // An end in the future is clamped to now: rows submitted while a client pages would otherwise shift an
       // offset-paged provider's pages under it. The cursor keeps the clamped window.
-      const now = floorToSecond(req.now);
+      const step = Math.max(1_000, Math.floor(this.nowStepMs / 1_000) * 1_000);
+      const now = new Date(Math.floor(req.now.getTime() / step) * step);
       const end =
         req.endTime === null || req.endTime.getTime() > now.getTime() ? now : floorToSecond(req.endTime);
       const start =

@@ -56,6 +56,17 @@ export interface ProviderAccountInfo {
   readonly sandbox: boolean;
 }
 
+/**
+ * How a list row that lacks fields is completed without a lookup, where those fields are the task's inputs (what
+ * was submitted) and so do not change while the task exists.
+ */
+export interface RowCompletion {
+  /** The row with the fields it lacks taken from `earlier`, a complete observation of the same task. */
+  complete(row: PrefetchTask, earlier: PrefetchTask): PrefetchTask;
+  /** Whether two complete observations of one task agree on its inputs: how the assumption is checked. */
+  sameInputs(a: PrefetchTask, b: PrefetchTask): boolean;
+}
+
 /** The interface every provider implements; the GraphQL layer and the paging engine only know this. */
 export interface PrefetchProvider {
   readonly kind: ProviderKind;
@@ -76,6 +87,8 @@ export interface PrefetchProvider {
   ): Promise<ReadonlyArray<PrefetchTask | null | Error>>;
   /** Last upstream call's outcome, for /readyz. */
   lastOutcome(): CallOutcome | null;
+  /** Where list rows lack only the task's inputs: how to complete them from an earlier lookup. */
+  readonly rowCompletion?: RowCompletion;
 }
 
 /** One configured account of a provider, credentials already validated by the provider's own config class. */

@@ -108,6 +108,7 @@ export function createRegistry(accounts: readonly RegistryAccount[], deps: Regis
       // Every entry point reaches the provider through its account's reuse rules (src/reuse).
       return new ReusingProvider(provider, {
         ...deps.reuse,
+        logger: deps.logger,
         shared: deps.sharedFinalTasks?.(account.provider, account.name) ?? null,
         sharedCalls: deps.sharedCalls?.(account.provider, account.name) ?? null,
       });

@@ -1,3 +1,5 @@
+import { LRUCache } from "lru-cache";
+import type { Logger } from "pino";
 import { taskIdentityKey } from "../domain/global-id";
 import type { PrefetchTask, TaskRef } from "../domain/prefetch-task";
 import { isOperationBound, type OperationScope } from "../http/operation-scope";
@@ -9,7 +11,7 @@ import type {
   ProviderAccountInfo,
   ProviderCapabilities,
 } from "../providers/provider";
-import { FinalTaskCache, FreshCache, isFinal } from "./task-cache";
+import { FinalTaskCache, FreshCache, estimateTaskBytes, isFinal } from "./task-cache";
 import type { Codec, SharedCalls } from "./shared-calls";
 import { decodeTasksJson, encodeTasksJson, isTaskLike, type SharedFinalTasks } from "./shared-final-tasks";
 
@@ -27,9 +29,18 @@ export interface ReuseSettings {
   readonly sharedCalls?: SharedCalls | null;
   /** Milliseconds since the epoch; tests may move it. */
   readonly now?: () => number;
+  /** Where the account says it learnt something about its provider. */
+  readonly logger?: Logger;
 }
 
 type TaskResult = PrefetchTask | null | Error;
+
+/**
+ * How long an earlier lookup of an unfinished task completes its list rows (RowCompletion). After that a row
+ * that needs its lacking fields is looked up again, and the lookup is compared with the earlier one: that is
+ * how an account learns whether its provider's task inputs really stay put.
+ */
+const COMPLETE_ROWS_FOR_MS = 60_000;
 
 /** Fresh entries kept per account: a few dashboards' pages, and the unfinished tasks they show. */
 const MAX_FRESH_PAGES = 2_000;
@@ -53,12 +64,28 @@ export class ReusingProvider implements PrefetchProvider {
   private readonly tasksInFlight = new Map<string, Promise<TaskResult>>();
   private readonly shared: SharedFinalTasks | null;
   private readonly calls: SharedCalls | null;
+  /** Complete lookups of unfinished tasks, to complete their list rows; null where rows need no completion. */
+  private readonly earlier: LRUCache<string, PrefetchTask> | null;
+  /** False once two lookups of one task disagreed on its inputs: rows are then never completed from memory. */
+  private inputsStable = true;
+  private readonly now: () => number;
+  private readonly logger: Logger | undefined;
 
   constructor(
     private readonly inner: PrefetchProvider,
     settings: ReuseSettings,
   ) {
     const now = settings.now ?? Date.now;
+    this.now = now;
+    this.logger = settings.logger;
+    // Inputs of unfinished tasks are reused only where reuse is on at all (freshness > 0).
+    this.earlier =
+      inner.rowCompletion && settings.freshnessMs > 0
+        ? new LRUCache<string, PrefetchTask>({
+            maxSize: Math.max(1024 * 1024, Math.floor(settings.finalTaskBytes / 4)),
+            sizeCalculation: estimateTaskBytes,
+          })
+        : null;
     this.finals = new FinalTaskCache(settings.finalTaskBytes);
     this.shared = settings.shared ?? null;
     const fresh = settings.freshnessMs > 0;
@@ -192,9 +219,47 @@ export class ReusingProvider implements PrefetchProvider {
     pageToken: string | null,
     scope: OperationScope | undefined,
   ): Promise<ListPage> {
-    const page = await this.inner.listPage(query, pageToken, scope);
+    const page = this.completeRows(await this.inner.listPage(query, pageToken, scope));
     this.prime(page);
     return page;
+  }
+
+  /**
+   * Rows that lack only the task's inputs, completed from an earlier lookup of the same task where the provider
+   * allows it (RowCompletion) and the account has not seen inputs change: a dashboard's rows then cost no lookup
+   * each time the list is fresh again. A row whose earlier lookup is older than COMPLETE_ROWS_FOR_MS stays as it
+   * is, and its lookup checks the inputs again.
+   */
+  private completeRows(page: ListPage): ListPage {
+    const completion = this.inner.rowCompletion;
+    if (completion === undefined || !this.inputsStable) return page;
+    let tasks: PrefetchTask[] | null = null;
+    page.tasks.forEach((row, i) => {
+      if (row.missing.size === 0) return;
+      const key = taskIdentityKey(row.ref);
+      // A final task's inputs always; an unfinished one's only where reuse is on (this.earlier).
+      const before = this.finals.get(key) ?? this.earlier?.get(key);
+      if (before === undefined) return;
+      if (!isFinal(before) && this.now() - before.observedAt.getTime() > COMPLETE_ROWS_FOR_MS) return;
+      tasks ??= [...page.tasks];
+      tasks[i] = completion.complete(row, before);
+    });
+    return tasks === null ? page : { ...page, tasks };
+  }
+
+  /** A complete lookup: kept to complete later list rows, and compared with the one before it. */
+  private observe(key: string, task: PrefetchTask): void {
+    const completion = this.inner.rowCompletion;
+    if (completion === undefined || this.earlier === null) return;
+    const before = this.earlier.get(key);
+    if (before !== undefined && this.inputsStable && !completion.sameInputs(before, task)) {
+      this.inputsStable = false;
+      this.logger?.warn(
+        { provider: this.kind, account: this.account.name, taskId: task.ref.taskId },
+        "a task's submitted fields changed between two lookups: list rows are no longer completed from earlier lookups",
+      );
+    }
+    if (!isFinal(task)) this.earlier.set(key, task);
   }
 
   /** Rows that carry every field are as good as a lookup: final ones are kept, unfinished ones stay fresh. */
@@ -242,6 +307,7 @@ export class ReusingProvider implements PrefetchProvider {
     results.forEach((result, j) => {
       if (result === null || result instanceof Error) return; // never kept: unknown now may exist later
       const key = keys[indexes[j] as number] as string;
+      this.observe(key, result);
       if (isFinal(result)) this.keepFinal(key, result);
       else this.freshTasks?.set(key, result, result.observedAt);
     });

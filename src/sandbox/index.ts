@@ -29,6 +29,8 @@ export interface SandboxOptions {
   readonly seed?: number;
   /** The Wangsu emulator's own 429 limit; defaults to the documented 300 per 5 minutes. */
   readonly wangsuRateLimit?: { points: number; durationSeconds: number };
+  /** The Wangsu emulator's file lists change between detail answers (see WangsuCdnProSandboxOptions). */
+  readonly wangsuFileListsChange?: boolean;
   readonly accountName?: string;
   /**
    * What the Baidu emulator's `id` query matches: "task" only submission ids (as documented), "task-or-url"
@@ -60,6 +62,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...common,
     credentials: [wangsuCredentials],
     ...(options.wangsuRateLimit ? { rateLimit: options.wangsuRateLimit } : {}),
+    ...(options.wangsuFileListsChange ? { fileListsChange: true } : {}),
   });
   return {
     baiduGeo,

@@ -229,3 +229,59 @@ describe("reuse of fresh answers (freshness 5 s)", () => {
     expect(res.data?.prefetchTasks.nodes).toHaveLength(3);
   });
 });
+
+describe("list rows completed from earlier lookups (Wangsu rows lack only what was submitted)", () => {
+  const page = `{ prefetchTasks(provider: WANGSU_CDN_PRO, first: 20) { nodes { taskId status observedAt targets { url } } } }`;
+  type Page = {
+    prefetchTasks: {
+      nodes: { taskId: string; status: string; observedAt: string; targets: { url: string }[] }[];
+    };
+  };
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  async function twoLoadsWithALookupBetween(fileListsChange: boolean) {
+    const server = await startTestServer({
+      env: { PREFETCH_GRAPH_FRESHNESS_MS: "100" },
+      sandbox: { wangsuFileListsChange: fileListsChange },
+    });
+    try {
+      const sandbox = server.sandbox.wangsuCdnPro;
+      const first = await gql<Page>(server, page);
+      const rows = first.data.prefetchTasks.nodes;
+      const unfinished = rows.find((r) => r.status === "WAITING" || r.status === "IN_PROGRESS")!;
+      await pause(150); // past the freshness: the list and the task are asked for again
+      await wangsuTask(server, unfinished.taskId);
+      sandbox.resetCalls();
+      await pause(150);
+      const second = await gql<Page>(server, page);
+      return {
+        rows,
+        unfinished,
+        second,
+        calls: { list: sandbox.calls("list"), detail: sandbox.calls("detail") },
+      };
+    } finally {
+      await server.close();
+    }
+  }
+
+  it("costs only the list call once each row's submission has been seen, with the row's own status and time", async () => {
+    const { rows, unfinished, second, calls } = await twoLoadsWithALookupBetween(false);
+    expect(calls).toEqual({ list: 1, detail: 0 });
+    const again = second.data.prefetchTasks.nodes;
+    expect(again.map((r) => r.taskId)).toEqual(rows.map((r) => r.taskId));
+    expect(again.map((r) => r.targets)).toEqual(rows.map((r) => r.targets));
+    const row = again.find((r) => r.taskId === unfinished.taskId)!;
+    expect(Date.parse(row.observedAt)).toBeGreaterThan(Date.parse(unfinished.observedAt));
+  });
+
+  it("stops once two lookups of one task disagree on what was submitted, and looks every row up again", async () => {
+    const { rows, second, calls } = await twoLoadsWithALookupBetween(true);
+    const finished = rows.filter((r) => r.status !== "WAITING" && r.status !== "IN_PROGRESS").length;
+    // Finished tasks are still answered from memory; every unfinished row is looked up.
+    expect(calls).toEqual({ list: 1, detail: rows.length - finished });
+    expect(
+      second.data.prefetchTasks.nodes.some((r) => r.targets.some((t) => t.url.includes("revision-"))),
+    ).toBe(true);
+  });
+});

@@ -5,6 +5,7 @@ import type { OperationScope } from "../../http/operation-scope";
 import { UpstreamHttp, type CallOutcome } from "../../http/upstream-http";
 import type {
   ListPage,
+  RowCompletion,
   ListQuery,
   PrefetchProvider,
   ProviderAccountInfo,
@@ -15,7 +16,7 @@ import { WangsuCdnProSigner } from "./auth";
 import { WangsuCdnProClient } from "./client";
 import { WangsuCdnProCredentials } from "./credentials";
 import { PROVIDER } from "./dto";
-import { mapPrefetchDetail, mapPrefetchRow } from "./mapper";
+import { completeRowFrom, mapPrefetchDetail, mapPrefetchRow, sameSubmission } from "./mapper";
 import { PrefetchStatus } from "../../domain/prefetch-status";
 
 export { WangsuCdnProCredentials } from "./credentials";
@@ -41,6 +42,8 @@ export const WANGSU_CDN_PRO_CAPABILITIES: ProviderCapabilities = {
 export class WangsuCdnProProvider implements PrefetchProvider {
   readonly kind = PROVIDER;
   readonly capabilities = WANGSU_CDN_PRO_CAPABILITIES;
+  /** A list row lacks only what was submitted: an earlier lookup completes it (mapper.ts, completeRowFrom). */
+  readonly rowCompletion: RowCompletion = { complete: completeRowFrom, sameInputs: sameSubmission };
 
   constructor(
     readonly account: ProviderAccountInfo,

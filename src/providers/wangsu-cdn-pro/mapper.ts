@@ -142,3 +142,57 @@ export function mapPrefetchRow(
     observedAt: ctx.observedAt,
   };
 }
+
+/**
+ * A list row completed from an earlier complete observation of the same request: what the row lacks (file
+ * list, regions, scheduled start, webhook) is what was submitted, and Wangsu's API has no call that changes a
+ * submitted request, so those fields are taken from `earlier`; everything that moves (status, success rate,
+ * finish time) is the row's own, and so is observedAt. UNCONFIRMED that submitted fields never change: the reuse
+ * layer compares every later lookup with the earlier one (sameSubmission) and stops completing rows of an account
+ * where they differ.
+ */
+export function completeRowFrom(row: PrefetchTask, earlier: PrefetchTask): PrefetchTask {
+  const details = earlier.details;
+  if (details?.kind !== "WANGSU_CDN_PRO" || earlier.ref.taskId !== row.ref.taskId) return row;
+  return {
+    ...row,
+    site: earlier.site,
+    targets: earlier.targets,
+    details: {
+      ...details,
+      name: row.name,
+      metadata: {
+        id: row.ref.taskId,
+        submissionTime: row.createdAt,
+        successRate: row.successRate,
+        status: row.providerStatus,
+        finishTime: row.finishedAt,
+        // The id of the API request that submitted the task: part of the submission.
+        apiRequestId: details.metadata.apiRequestId,
+      },
+    },
+    missing: NOTHING_MISSING,
+  };
+}
+
+/** Whether two complete observations of one request agree on what was submitted. */
+export function sameSubmission(a: PrefetchTask, b: PrefetchTask): boolean {
+  const x = a.details;
+  const y = b.details;
+  if (x?.kind !== "WANGSU_CDN_PRO" || y?.kind !== "WANGSU_CDN_PRO") return false;
+  return (
+    x.startTime?.getTime() === y.startTime?.getTime() &&
+    x.webhook === y.webhook &&
+    x.regions.join("\n") === y.regions.join("\n") &&
+    x.fileList.length === y.fileList.length &&
+    x.fileList.every((f, i) => {
+      const g = y.fileList[i];
+      return (
+        g !== undefined &&
+        f.url === g.url &&
+        f.headers.length === g.headers.length &&
+        f.headers.every((h, j) => h.name === g.headers[j]?.name && h.value === g.headers[j]?.value)
+      );
+    })
+  );
+}

@@ -37,6 +37,12 @@ export interface WangsuCdnProSandboxOptions {
   rateLimit?: { points: number; durationSeconds: number };
   /** Default 300. The tolerance of the API-key scheme is undocumented; 5 minutes is what AK/SK documents. */
   maxClockSkewSeconds?: number;
+  /**
+   * Whether a request's file list changes between detail answers (each answer adds one URL). Wangsu documents no
+   * way to change a submitted request, and the server learns from what it sees whether file lists stay put; this
+   * makes the sandbox the provider for which they do not. Default false.
+   */
+  fileListsChange?: boolean;
 }
 
 export interface WangsuCdnProSandbox {
@@ -122,6 +128,7 @@ export async function startWangsuCdnProSandbox(
   });
   // Rendered once: what is served and what detail() hands to tests are the same bytes.
   const detailJson = new Map(tasks.map((task) => [task.id, JSON.stringify(toDetailBody(task))]));
+  const detailAnswers = new Map<string, number>();
 
   const counts = new CallCounter<Route["kind"]>();
 
@@ -150,7 +157,12 @@ export async function startWangsuCdnProSandbox(
       });
       return;
     }
-    sendJsonText(res, 200, json);
+    if (!options.fileListsChange) return sendJsonText(res, 200, json);
+    const answers = (detailAnswers.get(id as string) ?? 0) + 1;
+    detailAnswers.set(id as string, answers);
+    const body = JSON.parse(json) as { fileList: { url: string }[] };
+    body.fileList.push({ url: `https://www.example.com/revision-${answers}` });
+    sendJson(res, 200, body);
   }
 
   async function handle(

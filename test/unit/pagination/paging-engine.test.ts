@@ -28,15 +28,18 @@ function record(id: string, createdAt: string, status = "completed"): Record<str
 
 function setUp(
   pages: (query: URLSearchParams) => { details: unknown[]; isTruncated: boolean; nextMarker?: string },
+  nowStepMs?: number,
 ) {
   const agent = new MockAgent();
   agent.disableNetConnect();
   let calls = 0;
+  const endTimes: string[] = [];
   agent
     .get(ORIGIN)
     .intercept({ path: (p) => p.startsWith("/v2/geo/cache/prefetch"), method: "GET" })
     .reply((opts) => {
       calls++;
+      endTimes.push(new URL(opts.path, ORIGIN).searchParams.get("endTime") ?? "");
       return { statusCode: 200, data: JSON.stringify(pages(new URL(opts.path, ORIGIN).searchParams)) };
     })
     .persist();
@@ -54,7 +57,7 @@ function setUp(
       budget: UNLIMITED_BUDGET,
     },
   );
-  const engine = new PagingEngine(new CursorCodec(Buffer.from("s".repeat(32))));
+  const engine = new PagingEngine(new CursorCodec(Buffer.from("s".repeat(32))), nowStepMs);
   const request = (over: Partial<ConnectionRequest> = {}): ConnectionRequest => ({
     provider,
     site: "www.example.com",
@@ -66,7 +69,7 @@ function setUp(
     now,
     ...over,
   });
-  return { engine, request, calls: () => calls, close: () => agent.close() };
+  return { engine, request, calls: () => calls, endTimes, close: () => agent.close() };
 }
 
 async function codeOf(p: Promise<unknown>): Promise<string> {
@@ -79,6 +82,16 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 }
 
 describe("PagingEngine", () => {
+  it("ends a window that ends now at now floored to its step, so clients within one step ask the same", async () => {
+    const t = setUp(() => ({ details: [], isTruncated: false }), 5_000);
+    const at = (iso: string) => t.request({ startTime: null, endTime: null, now: new Date(iso) });
+    await t.engine.page(at("2026-01-10T00:00:05.200Z"));
+    await t.engine.page(at("2026-01-10T00:00:09.900Z"));
+    await t.engine.page(at("2026-01-10T00:00:10.100Z"));
+    expect(t.endTimes).toEqual(["2026-01-10T00:00:05Z", "2026-01-10T00:00:05Z", "2026-01-10T00:00:10Z"]);
+    await t.close();
+  });
+
   it("fails with UPSTREAM_BAD_RESPONSE instead of looping when a provider repeats its page token", async () => {
     const t = setUp(() => ({ details: [], isTruncated: true, nextMarker: "m1" }));
     expect(await codeOf(t.engine.page(t.request({ first: 1 })))).toBe("UPSTREAM_BAD_RESPONSE");
