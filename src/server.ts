@@ -56,6 +56,9 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     includeStacktraceInErrorResponses: false,
     formatError: createFormatError(logger),
     csrfPrevention: true,
+    // main.ts owns SIGTERM/SIGINT and stops the whole app (HTTP, upstream pools, Redis, sandbox) in order; a
+    // second set of handlers inside Apollo raced it and left the process running.
+    stopOnTerminationSignals: false,
     validationRules: operationLimitRules(),
     plugins: [ApolloServerPluginLandingPageDisabled(), operationLogPlugin()],
     logger: {

@@ -3,7 +3,10 @@ import { PrefetchTaskType } from "./prefetch-task.type";
 
 @ObjectType("PageInfo", { description: "Relay connection page information." })
 export class PageInfoType {
-  @Field(() => Boolean)
+  @Field(() => Boolean, {
+    description:
+      "Whether a next page holds tasks, taken from the provider's own signal (Baidu's isTruncated, Wangsu's count) so that it costs no extra call. Exact without a status filter; with a status filter, or a Wangsu list narrowed to a site, it may be optimistic: the next page can turn out empty. Always false for first: 0, which makes no call.",
+  })
   hasNextPage!: boolean;
 
   @Field(() => Boolean, { description: "Always false: connections page forward only." })

@@ -1,14 +1,14 @@
-import { spawn, execFile, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { promisify } from "node:util";
 import { Client, request } from "undici";
 import { PrefetchTasksPageDocument } from "../__generated__/graphql";
 import { startBaiduGeoSandbox } from "../../src/sandbox/baidu-geo";
+import { buildMain } from "../support/build-main";
 import { startTestServer, type TestServer } from "../support/harness";
 
 const ROOT = join(__dirname, "..", "..");
@@ -104,25 +104,6 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
     timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-/** Compiles src/ the way `npm run build` does, into a fresh folder under the git-ignored test-output/. */
-async function buildMain(): Promise<string> {
-  mkdirSync(join(ROOT, "test-output"), { recursive: true });
-  // Inside the repository, so the compiled files resolve node_modules as dist/ does.
-  const outDir = mkdtempSync(join(ROOT, "test-output", "shutdown-build-"));
-  const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
-  try {
-    await promisify(execFile)(
-      process.execPath,
-      [tsc, "-p", "tsconfig.build.json", "--outDir", outDir, "--sourceMap", "false"],
-      { cwd: ROOT, timeout: 90_000 },
-    );
-  } catch (err) {
-    // tsc still emits on type errors, which `npm run typecheck` reports; only a missing entry point stops us.
-    if (!existsSync(join(outDir, "main.js"))) throw err;
-  }
-  return outDir;
 }
 
 /**

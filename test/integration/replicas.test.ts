@@ -1,25 +1,27 @@
-import "reflect-metadata";
-import pino from "pino";
-import { createApp, type App } from "../../src/app";
-import { loadConfig } from "../../src/config/load-config";
+import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { startSandbox, type Sandbox } from "../../src/sandbox";
-import { buildAppSchema } from "../../src/schema";
+import { buildMain, ROOT } from "../support/build-main";
 import { daysBefore, postGraphQL } from "../support/harness";
 import { startRedisServer, waitUntil, type RedisServerHandle } from "../support/redis-server";
 import { writeTempFile } from "../support/temp-files";
 
 /**
- * Two replicas of the server on one Redis, in front of one Wangsu account (the sandbox, which counts every call
- * and answers 429 past its own limit): the account's budget and its finished tasks are shared.
+ * Two replicas of the server — two real processes, built as `npm run build` does — on one Redis, in front of one
+ * Wangsu account (the sandbox, which counts every call and answers 429 past its own limit): the account's
+ * budget, its finished tasks and its identical calls are shared.
  */
 
 const LIMIT = { points: 10, durationSeconds: 300 };
 
 interface Replica {
-  readonly app: App;
   readonly url: string;
+  readonly child: ChildProcess;
 }
 
+let buildDir: string;
 let redis: RedisServerHandle;
 let sandbox: Sandbox;
 let replicas: Replica[] = [];
@@ -37,35 +39,63 @@ async function startReplica(env: Record<string, string>): Promise<Replica> {
       },
     ],
   });
-  const config = loadConfig({
-    PREFETCH_GRAPH_CURSOR_SECRET: "replica-tests-cursor-secret-0123456789abcdef",
-    PREFETCH_GRAPH_SANDBOX: "off",
-    PREFETCH_GRAPH_CONFIG: accounts,
-    PREFETCH_GRAPH_REDIS_URL: redis.url,
-    PREFETCH_GRAPH_FRESHNESS_MS: "0",
-    PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS: "1500",
-    // Both replicas see the test as one caller: its share must not be what refuses.
-    PREFETCH_GRAPH_CALLER_SHARE: "1",
-    PREFETCH_GRAPH_OPERATION_SHARE: "1",
-    ...env,
+  const child = spawn(process.execPath, [join(buildDir, "main.js")], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+    // Only what this test means: nothing inherited from the developer's shell.
+    env: {
+      PATH: process.env.PATH ?? "",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      PREFETCH_GRAPH_GRAPHIQL: "off",
+      PREFETCH_GRAPH_CURSOR_SECRET: "replica-tests-cursor-secret-0123456789abcdef",
+      PREFETCH_GRAPH_SANDBOX: "off",
+      PREFETCH_GRAPH_CONFIG: accounts,
+      PREFETCH_GRAPH_REDIS_URL: redis.url,
+      PREFETCH_GRAPH_FRESHNESS_MS: "0",
+      PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS: "1500",
+      // Both replicas see the test as one caller, and each call here is its own operation: neither share may
+      // be what refuses.
+      PREFETCH_GRAPH_CALLER_SHARE: "1",
+      PREFETCH_GRAPH_OPERATION_SHARE: "1",
+      ...env,
+    },
   });
-  const app = await createApp(config, {
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
-    schema: await schema,
-    rateLimitMaxWaitMs: 0,
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the replica did not start in 20 s")), 20_000);
+    child.once("exit", (code) => reject(new Error(`the replica exited with ${code} at start-up`)));
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      const found = /"msg":"prefetch-graph serving (http:\/\/\S+\/graphql)/.exec(line);
+      if (found) {
+        clearTimeout(timer);
+        resolve(found[1]!);
+      }
+    });
   });
-  const address = await app.server.listen(0, "127.0.0.1");
-  const replica = { app, url: `http://127.0.0.1:${address.port}/graphql` };
+  const replica = { url, child };
   replicas.push(replica);
   // Until its first connection, a replica runs on its own state (by design); these tests are about sharing.
   await waitUntil(async () => {
-    const ready = await fetch(replica.url.replace("/graphql", "/readyz"));
+    const ready = await fetch(url.replace("/graphql", "/readyz"));
     return ((await ready.json()) as { redis?: { available: boolean } }).redis?.available === true;
   }, "the replica's Redis connection");
   return replica;
 }
 
-const schema = buildAppSchema();
+async function stopReplicas(): Promise<void> {
+  await Promise.all(
+    replicas.map(
+      (r) =>
+        new Promise<void>((resolve) => {
+          if (r.child.exitCode !== null) return resolve();
+          r.child.once("exit", () => resolve());
+          r.child.kill("SIGTERM");
+        }),
+    ),
+  );
+  replicas = [];
+}
 
 function task(replica: Replica, taskId: string) {
   return postGraphQL<{ prefetchTask: { taskId: string } | null }>(replica.url, {
@@ -83,17 +113,17 @@ function ids(finished: boolean): string[] {
 }
 
 beforeAll(async () => {
+  buildDir = await buildMain();
   redis = await startRedisServer();
   sandbox = await startSandbox({ wangsuRateLimit: LIMIT });
-});
+}, 120_000);
 afterAll(async () => {
-  await sandbox.close();
-  await redis.stop();
+  await stopReplicas();
+  await sandbox?.close();
+  await redis?.stop();
+  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
 });
-afterEach(async () => {
-  await Promise.all(replicas.map((r) => r.app.close()));
-  replicas = [];
-});
+afterEach(stopReplicas);
 
 describe("two replicas on one Redis", () => {
   it("hold one Wangsu account's budget together: the provider never answers 429", async () => {
