@@ -4,7 +4,7 @@ import { AppError, ErrorCode, UpstreamError } from "../errors/app-error";
 import { reservationRefusal } from "./fair-share";
 
 /** Why an operation's remaining upstream work stopped before it finished. */
-export type AbortCause = "client-gone" | "deadline";
+export type AbortCause = "client-gone" | "deadline" | "finished";
 
 export interface OperationScopeOptions {
   /** Upstream calls the whole operation may cause, whatever its shape (aliases, entity representations, scans). */
@@ -64,8 +64,12 @@ export class OperationScope {
   }
 
   /** The operation has answered: nothing of it may run on, and its deadline timer goes. */
+  /**
+   * The operation has answered: whatever of it still runs (a sibling of a field whose error nulled their parent)
+   * would answer nobody, so it stops, and its deadline timer goes.
+   */
   finish(): void {
-    clearTimeout(this.timer);
+    this.abort("finished");
   }
 
   /**

@@ -133,18 +133,28 @@ export class UpstreamHttp {
   async request(req: UpstreamRequest): Promise<UpstreamResponse> {
     const scope = req.scope;
     const { provider, account } = this.options;
+    // What the previous attempt got, answered where a retry may not be made: a retry refused by a budget must
+    // not hide the provider's own answer behind a limit of ours.
+    let previous: { readonly response: UpstreamResponse } | { readonly error: UpstreamError } | null = null;
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= this.retry.attempts;
-      // The operation's own limits first, reserved at once (calls of one operation run concurrently): a call it
-      // may not make takes nothing from the account's budget, and one never sent is handed back below.
-      scope?.reserveCall(provider, account, this.budget.operationLimit);
       let grant: BudgetGrant;
       try {
-        grant = await this.budget.take({ caller: scope?.caller, signal: scope?.signal });
+        // The operation's own limits first, reserved at once (calls of one operation run concurrently): a call it
+        // may not make takes nothing from the account's budget, and one never sent is handed back below.
+        scope?.reserveCall(provider, account, this.budget.operationLimit);
+        try {
+          grant = await this.budget.take({ caller: scope?.caller, signal: scope?.signal });
+        } catch (err) {
+          scope?.releaseCall(provider, account);
+          throw err;
+        }
       } catch (err) {
-        scope?.releaseCall(provider, account);
         if (scope?.aborted) throw this.aborted(scope);
-        throw err;
+        if (previous === null) throw err;
+        if ("response" in previous) return previous.response;
+        this.recordOutcome(false, previous.error.code);
+        throw previous.error;
       }
       let sent = false;
       let response: UpstreamResponse;
@@ -176,6 +186,7 @@ export class UpstreamHttp {
           { attempt, path: redactPath(req.path), code: error.code },
           "upstream call failed; retrying",
         );
+        previous = { error };
         await this.pause(this.backoff(attempt, null), scope);
         continue;
       }
@@ -188,6 +199,7 @@ export class UpstreamHttp {
           { attempt, path: redactPath(req.path), status: response.statusCode },
           "upstream status; retrying",
         );
+        previous = { response };
         await this.pause(this.backoff(attempt, retryAfter), scope);
         continue;
       }

@@ -17,6 +17,8 @@ export interface SharedKv {
    */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
   delete(key: string): Promise<void>;
+  /** Deletes the key only while it still holds `value`: a lease is released only by its holder. */
+  deleteIfEquals(key: string, value: string): Promise<void>;
 }
 
 /**
@@ -76,7 +78,19 @@ export class RedisKv implements SharedKv {
       // An entry that could not be deleted expires with its TTL.
     }
   }
+
+  async deleteIfEquals(key: string, value: string): Promise<void> {
+    if (!this.connection.available) return;
+    try {
+      await this.connection.client.eval(DELETE_IF_EQUALS, 1, this.keyPrefix + key, value);
+    } catch {
+      // A lease that could not be released expires with its TTL.
+    }
+  }
 }
+
+/** Compare-and-delete in one step, so a lease taken over by another replica is never released by the first. */
+const DELETE_IF_EQUALS = `if redis.call("GET", KEYS[1]) == ARGV[1] then return redis.call("DEL", KEYS[1]) else return 0 end`;
 
 /** Redis rejects a PX of 0 or a fraction; a TTL that has all but run out still means "expire soon". */
 function wholeMs(ttlMs: number): number {

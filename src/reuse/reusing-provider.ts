@@ -2,7 +2,7 @@ import { LRUCache } from "lru-cache";
 import type { Logger } from "pino";
 import { taskIdentityKey } from "../domain/global-id";
 import type { PrefetchTask, TaskRef } from "../domain/prefetch-task";
-import { isOperationBound, type OperationScope } from "../http/operation-scope";
+import { abortedError, isOperationBound, type OperationScope } from "../http/operation-scope";
 import type { CallOutcome } from "../http/upstream-http";
 import type {
   ListPage,
@@ -41,10 +41,6 @@ type TaskResult = PrefetchTask | null | Error;
  * how an account learns whether its provider's task inputs really stay put.
  */
 const COMPLETE_ROWS_FOR_MS = 60_000;
-
-/** Fresh entries kept per account: a few dashboards' pages, and the unfinished tasks they show. */
-const MAX_FRESH_PAGES = 2_000;
-const MAX_FRESH_TASKS = 20_000;
 
 /**
  * One provider account behind the reuse rules, so that the call budget is spent only where an answer could have
@@ -89,8 +85,10 @@ export class ReusingProvider implements PrefetchProvider {
     this.finals = new FinalTaskCache(settings.finalTaskBytes);
     this.shared = settings.shared ?? null;
     const fresh = settings.freshnessMs > 0;
-    this.freshPages = fresh ? new FreshCache(settings.freshnessMs, MAX_FRESH_PAGES, now) : null;
-    this.freshTasks = fresh ? new FreshCache(settings.freshnessMs, MAX_FRESH_TASKS, now) : null;
+    // Fresh answers take a quarter of the final-task memory each: they turn over every few seconds.
+    const freshBytes = Math.max(1024 * 1024, Math.floor(settings.finalTaskBytes / 4));
+    this.freshPages = fresh ? new FreshCache(settings.freshnessMs, freshBytes, pageBytes, now) : null;
+    this.freshTasks = fresh ? new FreshCache(settings.freshnessMs, freshBytes, estimateTaskBytes, now) : null;
     this.calls = fresh ? (settings.sharedCalls ?? null) : null;
   }
 
@@ -116,7 +114,9 @@ export class ReusingProvider implements PrefetchProvider {
   }
 
   listPage(query: ListQuery, pageToken: string | null, scope?: OperationScope): Promise<ListPage> {
-    if (this.freshPages === null) return this.fetchPage(query, pageToken, scope);
+    if (this.freshPages === null) {
+      return this.inner.listPage(query, pageToken, scope).then((page) => this.finishPage(page).page);
+    }
     const key = pageKey(query, pageToken);
     const fresh = this.freshPages.get(key);
     if (fresh !== undefined) {
@@ -124,35 +124,44 @@ export class ReusingProvider implements PrefetchProvider {
       return Promise.resolve(fresh);
     }
     const running = this.pagesInFlight.get(key);
-    if (running !== undefined) {
-      return running.then(
-        (page) => {
-          if (scope) scope.cacheHits++;
-          return page;
-        },
-        (err: unknown) => {
-          if (isOperationBound(err)) return this.fetchPage(query, pageToken, scope);
-          throw err;
-        },
-      );
-    }
-    const pages = this.freshPages;
+    if (running === undefined) return this.leadPage(key, query, pageToken, scope);
+    return untilAborted(running, scope, this.kind, this.account.name).then(
+      (page) => {
+        if (scope) scope.cacheHits++;
+        return page;
+      },
+      (err: unknown) => {
+        // The leader's operation stopped or hit its limits: ask again, leading (or joining) anew.
+        if (isOperationBound(err) && !scope?.aborted) return this.listPage(query, pageToken, scope);
+        throw err;
+      },
+    );
+  }
+
+  /** One list call for `key` that other operations (and, with Redis, other replicas) may join while it runs. */
+  private leadPage(
+    key: string,
+    query: ListQuery,
+    pageToken: string | null,
+    scope: OperationScope | undefined,
+  ): Promise<ListPage> {
+    const pages = this.freshPages as FreshCache<ListPage>;
     const calls = this.calls;
-    const fetched =
+    const fetch = (): Promise<ObservedPage> =>
+      this.inner.listPage(query, pageToken, scope).then((page) => ({ page, observedAt: new Date() }));
+    const fetched: Promise<ObservedPage> =
       calls === null
-        ? this.fetchPage(query, pageToken, scope)
-        : calls
-            .run(`p:${key}`, () => this.fetchPage(query, pageToken, scope), PAGE_CODEC, scope?.signal)
-            .then(({ value, shared }) => {
-              if (shared) {
-                if (scope) scope.cacheHits++;
-                this.prime(value);
-              }
-              return value;
-            });
-    const call = fetched.then((page) => {
-      pages.set(key, page, new Date());
-      return page;
+        ? fetch()
+        : calls.run(`p:${key}`, fetch, PAGE_CODEC, scope?.signal).then(({ value, shared }) => {
+            if (shared && scope) scope.cacheHits++;
+            return value;
+          });
+    const call = fetched.then(({ page, observedAt }) => {
+      // Completed here, from this replica's own lookups: another replica's page is published as it was listed.
+      const finished = this.finishPage(page);
+      // Aged from when the provider answered, wherever the answer came from.
+      pages.set(key, finished.page, observedAt);
+      return finished.page;
     });
     this.pagesInFlight.set(key, call);
     const forget = (): void => {
@@ -165,7 +174,7 @@ export class ReusingProvider implements PrefetchProvider {
   async getTasks(refs: readonly TaskRef[], scope?: OperationScope): Promise<ReadonlyArray<TaskResult>> {
     const results = new Array<TaskResult>(refs.length);
     const keys = refs.map(taskIdentityKey);
-    let missed: number[] = [];
+    const missed: number[] = [];
     const joined: number[] = [];
     const joinedCalls: Promise<TaskResult>[] = [];
     for (let i = 0; i < refs.length; i++) {
@@ -176,52 +185,45 @@ export class ReusingProvider implements PrefetchProvider {
         if (scope) scope.cacheHits++;
         continue;
       }
-      const running = this.freshTasks === null ? undefined : this.tasksInFlight.get(key);
+      const running =
+        this.freshTasks === null ? undefined : this.tasksInFlight.get(flightKey(refs[i] as TaskRef, key));
       if (running !== undefined) {
         joined.push(i);
         joinedCalls.push(running);
       } else missed.push(i);
     }
-    if (missed.length > 0 && this.shared !== null) {
-      // Another replica may have seen them finish: one round trip for the whole batch.
-      const fromShared = await this.shared.getMany(missed.map((i) => keys[i] as string));
-      missed = missed.filter((i, j) => {
-        const task = fromShared[j];
-        if (task === null || task === undefined) return true;
-        this.finals.offer(keys[i] as string, task);
-        results[i] = task;
-        if (scope) scope.cacheHits++;
-        return false;
-      });
-    }
     const own = missed.length > 0 ? this.fetchTasks(missed, refs, keys, scope, true) : null;
     const retry: number[] = [];
-    const settled = await Promise.all(joinedCalls);
+    const settled = await Promise.all(
+      joinedCalls.map((call) =>
+        untilAborted(call, scope, this.kind, this.account.name).catch((err: unknown) =>
+          err instanceof Error ? err : new Error(String(err)),
+        ),
+      ),
+    );
     settled.forEach((result, j) => {
       const i = joined[j] as number;
-      if (result instanceof Error && isOperationBound(result)) retry.push(i);
+      if (result instanceof Error && isOperationBound(result) && !scope?.aborted) retry.push(i);
       else {
         results[i] = result;
-        if (scope) scope.cacheHits++;
+        if (scope && result !== null && !(result instanceof Error)) scope.cacheHits++;
       }
     });
     const mine = own === null ? [] : await own;
     mine.forEach((result, j) => (results[missed[j] as number] = result));
     if (retry.length > 0) {
-      const again = await this.fetchTasks(retry, refs, keys, scope, false);
+      // The calls joined stopped for their own operations' reasons: asked again, shared with whoever joins now.
+      const again = await this.fetchTasks(retry, refs, keys, scope, true);
       again.forEach((result, j) => (results[retry[j] as number] = result));
     }
     return results;
   }
 
-  private async fetchPage(
-    query: ListQuery,
-    pageToken: string | null,
-    scope: OperationScope | undefined,
-  ): Promise<ListPage> {
-    const page = this.completeRows(await this.inner.listPage(query, pageToken, scope));
-    this.prime(page);
-    return page;
+  /** A page as this account serves it: rows completed where they can be, complete rows remembered. */
+  private finishPage(page: ListPage): { page: ListPage } {
+    const { page: completed, composed } = this.completeRows(page);
+    this.prime(completed, composed);
+    return { page: completed };
   }
 
   /**
@@ -230,10 +232,11 @@ export class ReusingProvider implements PrefetchProvider {
    * each time the list is fresh again. A row whose earlier lookup is older than COMPLETE_ROWS_FOR_MS stays as it
    * is, and its lookup checks the inputs again.
    */
-  private completeRows(page: ListPage): ListPage {
+  private completeRows(page: ListPage): { page: ListPage; composed: ReadonlySet<PrefetchTask> } {
     const completion = this.inner.rowCompletion;
-    if (completion === undefined || !this.inputsStable) return page;
+    if (completion === undefined || !this.inputsStable) return { page, composed: NONE };
     let tasks: PrefetchTask[] | null = null;
+    const composed = new Set<PrefetchTask>();
     page.tasks.forEach((row, i) => {
       if (row.missing.size === 0) return;
       const key = taskIdentityKey(row.ref);
@@ -242,9 +245,11 @@ export class ReusingProvider implements PrefetchProvider {
       if (before === undefined) return;
       if (!isFinal(before) && this.now() - before.observedAt.getTime() > COMPLETE_ROWS_FOR_MS) return;
       tasks ??= [...page.tasks];
-      tasks[i] = completion.complete(row, before);
+      const task = completion.complete(row, before);
+      tasks[i] = task;
+      composed.add(task);
     });
-    return tasks === null ? page : { ...page, tasks };
+    return tasks === null ? { page, composed: NONE } : { page: { ...page, tasks }, composed };
   }
 
   /** A complete lookup: kept to complete later list rows, and compared with the one before it. */
@@ -262,39 +267,37 @@ export class ReusingProvider implements PrefetchProvider {
     if (!isFinal(task)) this.earlier.set(key, task);
   }
 
-  /** Rows that carry every field are as good as a lookup: final ones are kept, unfinished ones stay fresh. */
-  private prime(page: ListPage): void {
+  /**
+   * Rows that carry every field are as good as a lookup: final ones are kept, unfinished ones stay fresh. A row
+   * completed from an earlier lookup (`composed`) is served but never kept as final: only a lookup that saw the
+   * task finished may be, so that the check of its inputs (observe) still runs once it has.
+   */
+  private prime(page: ListPage, composed: ReadonlySet<PrefetchTask>): void {
     for (const task of page.tasks) {
       if (task.missing.size > 0) continue;
-      if (isFinal(task)) this.keepFinal(taskIdentityKey(task.ref), task);
+      const final = isFinal(task);
+      if (final && composed.has(task)) continue;
+      if (final) this.keepFinal(taskIdentityKey(task.ref), task);
       else this.freshTasks?.set(taskIdentityKey(task.ref), task, task.observedAt);
     }
   }
 
-  /** One provider batch for refs[indexes]; `share`: other operations may join it while it runs. */
-  private async fetchTasks(
+  /**
+   * One provider batch for refs[indexes], registered at once as in flight so that operations asking meanwhile
+   * join it; with Redis, final tasks another replica saw are read first (one round trip for the batch).
+   * `share`: other operations may join it.
+   */
+  private fetchTasks(
     indexes: readonly number[],
     refs: readonly TaskRef[],
     keys: readonly string[],
     scope: OperationScope | undefined,
     share: boolean,
   ): Promise<TaskResult[]> {
-    const calls = this.calls;
-    const batch = (
-      share && calls !== null
-        ? this.fetchTasksShared(calls, indexes, refs, keys, scope)
-        : this.inner.getTasks(
-            indexes.map((i) => refs[i] as TaskRef),
-            scope,
-          )
-    ).then(
-      (found) => indexes.map((_, j) => found[j] ?? null),
-      // A batch that fails as a whole fails each of its keys.
-      (err: unknown) => indexes.map(() => (err instanceof Error ? err : new Error(String(err)))),
-    );
+    const batch = this.lookUp(indexes, refs, keys, scope, share);
     if (share && this.freshTasks !== null) {
       indexes.forEach((i, j) => {
-        const key = keys[i] as string;
+        const key = flightKey(refs[i] as TaskRef, keys[i] as string);
         const call = batch.then((r) => r[j] ?? null);
         this.tasksInFlight.set(key, call);
         const forget = (): void => {
@@ -303,8 +306,47 @@ export class ReusingProvider implements PrefetchProvider {
         call.then(forget, forget);
       });
     }
-    const results = await batch;
-    results.forEach((result, j) => {
+    return batch;
+  }
+
+  private async lookUp(
+    indexes: readonly number[],
+    refs: readonly TaskRef[],
+    keys: readonly string[],
+    scope: OperationScope | undefined,
+    share: boolean,
+  ): Promise<TaskResult[]> {
+    const results = new Array<TaskResult>(indexes.length);
+    let ask = [...indexes.keys()];
+    if (this.shared !== null) {
+      const fromShared = await this.shared.getMany(indexes.map((i) => keys[i] as string));
+      ask = ask.filter((j) => {
+        const task = fromShared[j];
+        if (task === null || task === undefined) return true;
+        this.finals.offer(keys[indexes[j] as number] as string, task);
+        results[j] = task;
+        if (scope) scope.cacheHits++;
+        return false;
+      });
+    }
+    if (ask.length === 0) return results;
+    const asked = ask.map((j) => indexes[j] as number);
+    const calls = this.calls;
+    const found = await (
+      share && calls !== null
+        ? this.fetchTasksShared(calls, asked, refs, keys, scope)
+        : this.inner.getTasks(
+            asked.map((i) => refs[i] as TaskRef),
+            scope,
+          )
+    ).then(
+      (r) => asked.map((_, k) => r[k] ?? null),
+      // A batch that fails as a whole fails each of its keys.
+      (err: unknown) => asked.map(() => (err instanceof Error ? err : new Error(String(err)))),
+    );
+    found.forEach((result, k) => {
+      const j = ask[k] as number;
+      results[j] = result;
       if (result === null || result instanceof Error) return; // never kept: unknown now may exist later
       const key = keys[indexes[j] as number] as string;
       this.observe(key, result);
@@ -330,7 +372,7 @@ export class ReusingProvider implements PrefetchProvider {
         const ref = refs[i] as TaskRef;
         try {
           const { value, shared } = await calls.run(
-            `t:${keys[i] as string}`,
+            `t:${flightKey(ref, keys[i] as string)}`,
             async () => {
               const [found] = await this.inner.getTasks([ref], scope);
               if (found instanceof Error) throw found;
@@ -364,15 +406,24 @@ function safeDecode(text: string): unknown {
   }
 }
 
-const PAGE_CODEC: Codec<ListPage> = {
+/** A list page and when the provider answered it, as replicas publish it. */
+interface ObservedPage {
+  readonly page: ListPage;
+  readonly observedAt: Date;
+}
+
+const PAGE_CODEC: Codec<ObservedPage> = {
   encode: encodeTasksJson,
   decode(text) {
-    const page = safeDecode(text) as ListPage | null;
-    return typeof page === "object" &&
-      page !== null &&
-      Array.isArray(page.tasks) &&
-      page.tasks.every(isTaskLike)
-      ? page
+    const value = safeDecode(text) as ObservedPage | null;
+    return typeof value === "object" &&
+      value !== null &&
+      value.observedAt instanceof Date &&
+      typeof value.page === "object" &&
+      value.page !== null &&
+      Array.isArray(value.page.tasks) &&
+      value.page.tasks.every(isTaskLike)
+      ? value
       : null;
   },
 };
@@ -386,6 +437,47 @@ const TASK_CODEC: Codec<{ task: PrefetchTask | null }> = {
     return isTaskLike(value.task) ? { task: value.task } : null;
   },
 };
+
+const NONE: ReadonlySet<PrefetchTask> = new Set();
+
+function pageBytes(page: ListPage): number {
+  let bytes = 200;
+  for (const task of page.tasks) bytes += estimateTaskBytes(task);
+  return bytes;
+}
+
+/**
+ * The key under which a lookup is shared while it runs: the task's identity, and whether the ref carries a
+ * creation-time hint, since a Baidu lookup with one can find what one without it cannot.
+ */
+function flightKey(ref: TaskRef, identity: string): string {
+  return ref.createdAt ? `${identity}#hinted` : identity;
+}
+
+/** Waits for another operation's call, but no longer than the waiting operation itself may run. */
+function untilAborted<T>(
+  call: Promise<T>,
+  scope: OperationScope | undefined,
+  provider: string,
+  account: string,
+): Promise<T> {
+  if (scope === undefined) return call;
+  if (scope.aborted) return Promise.reject(abortedError(scope.aborted, provider, account));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortedError(scope.aborted ?? "client-gone", provider, account));
+    scope.signal.addEventListener("abort", onAbort, { once: true });
+    call.then(
+      (value) => {
+        scope.signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (err: unknown) => {
+        scope.signal.removeEventListener("abort", onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
 
 /** Everything that makes two list calls identical: the window, the site and the page token. */
 function pageKey(query: ListQuery, pageToken: string | null): string {

@@ -7,7 +7,7 @@ export interface SharedCallsOptions {
   readonly freshnessMs: number;
   /** Longest a replica waits for another's call before making its own: a bound on a leader that died. */
   readonly leaseMs: number;
-  /** How often a waiting replica looks for the result. */
+  /** How often a waiting replica first looks for the result; it backs off to 10 times that. */
   readonly pollMs?: number;
 }
 
@@ -24,14 +24,14 @@ export interface Codec<T> {
  * unreachable every replica is its own leader (SharedKv.setIfAbsent answers true), so nothing ever waits on it.
  */
 export class SharedCalls {
-  private readonly replica = randomUUID();
+  private readonly replica = randomUUID().slice(0, 8);
   private readonly pollMs: number;
 
   constructor(
     private readonly kv: SharedKv,
     private readonly options: SharedCallsOptions,
   ) {
-    this.pollMs = options.pollMs ?? 20;
+    this.pollMs = options.pollMs ?? 25;
   }
 
   /** The published answer for `key`, another replica's call awaited, or `call()` made here. `shared`: not made here. */
@@ -45,13 +45,21 @@ export class SharedCalls {
     const leaseKey = `l:${key}`;
     const published = await this.read(resultKey, codec);
     if (published !== null) return { value: published, shared: true };
+    // One token per call: the lease is released only by the call that holds it.
+    const token = `${this.replica}:${randomUUID()}`;
     const deadline = Date.now() + this.options.leaseMs;
-    let leading = await this.kv.setIfAbsent(leaseKey, this.replica, this.options.leaseMs);
+    let leading = await this.kv.setIfAbsent(leaseKey, token, this.options.leaseMs);
+    let pause = this.pollMs;
     while (!leading && Date.now() < deadline && !signal?.aborted) {
-      await sleep(this.pollMs);
+      try {
+        await sleep(pause, undefined, signal ? { signal } : undefined);
+      } catch {
+        break; // the waiting operation ended; its caller sees why
+      }
+      pause = Math.min(pause * 2, this.pollMs * 10);
       const answer = await this.read(resultKey, codec);
       if (answer !== null) return { value: answer, shared: true };
-      leading = await this.kv.setIfAbsent(leaseKey, this.replica, this.options.leaseMs);
+      leading = await this.kv.setIfAbsent(leaseKey, token, this.options.leaseMs);
     }
     try {
       const value = await call();
@@ -59,7 +67,7 @@ export class SharedCalls {
       return { value, shared: false };
     } finally {
       // A replica that gave up waiting calls without the lease, and leaves the leader's alone.
-      if (leading) await this.kv.delete(leaseKey);
+      if (leading) await this.kv.deleteIfEquals(leaseKey, token);
     }
   }
 

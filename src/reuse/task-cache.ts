@@ -75,17 +75,24 @@ export class FinalTaskCache {
 /**
  * Answers younger than the freshness setting, by key: list pages and unfinished tasks. An entry's age is
  * measured from when the provider's answer arrived (observedAt), so nothing older than `freshnessMs` is ever
- * served. Bounded by count; entries die on their own once stale.
+ * served. Bounded by bytes (`sizeOf`); entries die on their own once stale.
  */
 export class FreshCache<V> {
   private readonly lru: LRUCache<string, { value: V; observedAt: number }>;
 
   constructor(
     private readonly freshnessMs: number,
-    maxEntries: number,
+    maxBytes: number,
+    sizeOf: (value: V) => number,
     private readonly now: () => number,
   ) {
-    this.lru = new LRUCache({ max: maxEntries, ttl: Math.max(freshnessMs, 1), ttlAutopurge: false });
+    this.lru = new LRUCache({
+      maxSize: maxBytes,
+      sizeCalculation: (entry) => Math.max(1, sizeOf(entry.value)),
+      ttl: Math.max(freshnessMs, 1),
+      // No timer per entry (rows are stored by the hundred): stale entries go when met or evicted by size.
+      ttlAutopurge: false,
+    });
   }
 
   get(key: string): V | undefined {

@@ -53,9 +53,27 @@ describe("final tasks", () => {
 });
 
 describe("fresh answers", () => {
+  it("are bounded by bytes, least recently used going first", () => {
+    const cache = new FreshCache<string>(
+      5_000,
+      10,
+      (v) => v.length,
+      () => OBSERVED.getTime(),
+    );
+    cache.set("a", "xxxx", OBSERVED);
+    cache.set("b", "yyyy", OBSERVED);
+    cache.set("c", "zzzz", OBSERVED);
+    expect([cache.get("a"), cache.get("b"), cache.get("c")]).toEqual([undefined, "yyyy", "zzzz"]);
+  });
+
   it("are served until the freshness has passed since the provider's answer, not since they were stored", () => {
     let now = OBSERVED.getTime() + 1_000;
-    const cache = new FreshCache<string>(5_000, 10, () => now);
+    const cache = new FreshCache<string>(
+      5_000,
+      1_000,
+      (v) => v.length,
+      () => now,
+    );
     cache.set("k", "v", OBSERVED);
     expect(cache.get("k")).toBe("v");
     now = OBSERVED.getTime() + 5_000;
@@ -65,7 +83,12 @@ describe("fresh answers", () => {
   });
 
   it("refuse an answer that is already too old", () => {
-    const cache = new FreshCache<string>(5_000, 10, () => OBSERVED.getTime() + 6_000);
+    const cache = new FreshCache<string>(
+      5_000,
+      1_000,
+      (v) => v.length,
+      () => OBSERVED.getTime() + 6_000,
+    );
     cache.set("k", "v", OBSERVED);
     expect(cache.get("k")).toBeUndefined();
   });
