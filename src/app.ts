@@ -1,5 +1,7 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { GraphQLSchema } from "graphql";
 import type { Logger } from "pino";
+import { ApiKeyTable } from "./access/api-keys";
 import { sandboxApplies, type Config } from "./config/config";
 import type { AppServices } from "./context";
 import { DispatcherRegistry } from "./http/dispatcher";
@@ -17,11 +19,22 @@ import { EXAMPLE_OPERATION } from "./landing/example-operation";
 import { createLandingPage } from "./landing/landing-page";
 import { createServer, GRAPHQL_PATH, type AppServer, type LandingHandler } from "./server";
 
+/** Longest part of the grace period kept for closing pools, Redis and emulators after the drain. */
+const CLOSE_RESERVE_MS = 1_000;
+
+/** Loud on purpose: a production graph without keys serves every account to anyone who can reach it. */
+export const ACCESS_CONTROL_OFF_WARNING =
+  'ACCESS CONTROL IS OFF: PREFETCH_GRAPH_API_KEYS is not set, so every client that can reach this server may read every provider account, site and task, and use _service/_entities. Set PREFETCH_GRAPH_API_KEYS (README, "Access control") before exposing it.';
+
 export interface App {
   readonly server: AppServer;
   readonly registry: ProviderRegistry;
   readonly sandbox: Sandbox | null;
-  /** Graceful: in-flight operations finish (bounded by config.shutdownGraceMs), then pools and emulators close. */
+  /**
+   * Graceful, within config.shutdownGraceMs: out of rotation for config.shutdownDelayMs while still serving, then
+   * the listener closes, in-flight operations finish (cut near the end of the grace period), and the upstream
+   * pools, Redis and the sandbox emulators close.
+   */
   close(): Promise<void>;
 }
 
@@ -48,8 +61,9 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   // With Redis, replicas share budgets and final tasks; without it (or while it is down), each process has its own.
   const redis: RedisConnection | null = config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
   const finalTasksKv = redis ? new RedisKv(redis, "prefetch-graph:final:") : null;
-  // A replica waits for another's identical call at most as long as that call may take (connect + answer).
-  const leaseMs = config.timeouts.connectMs + config.timeouts.headersMs + 1_000;
+  // A replica waits for another's identical call at most as long as that call may take: every attempt's connect
+  // and answer, the backoff between them and the wait for the budget. Waiters stop sooner with their operation.
+  const leaseMs = 3 * (config.timeouts.connectMs + config.timeouts.headersMs) + 6_000;
   let registry: ProviderRegistry;
   try {
     registry = createRegistry(accounts, {
@@ -82,7 +96,11 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     logger,
     clock: options.clock ?? (() => new Date()),
     redis,
+    apiKeys: config.apiKeys ? new ApiKeyTable(config.apiKeys) : null,
   };
+  if (config.apiKeys !== null)
+    logger.info({ apiKeys: config.apiKeys.map((k) => k.name) }, "access control on");
+  else if (config.production) logger.warn(ACCESS_CONTROL_OFF_WARNING);
   // The offline GraphiQL page, where config allows it; the same page for `npm start` and the tests.
   const landing: LandingHandler | undefined = config.graphiql
     ? createLandingPage({
@@ -104,8 +122,17 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     registry,
     sandbox,
     async close() {
-      await server.stop(config.shutdownGraceMs);
-      await dispatchers.close();
+      const deadline = performance.now() + config.shutdownGraceMs;
+      if (config.shutdownDelayMs > 0) {
+        server.leaveRotation();
+        logger.info({ delayMs: config.shutdownDelayMs }, "out of rotation: /readyz answers 503");
+        await sleep(config.shutdownDelayMs);
+      }
+      // What follows the drain (pools, Redis, emulators) keeps a slice of the grace period for itself.
+      const reserveMs = Math.min(CLOSE_RESERVE_MS, config.shutdownGraceMs / 5);
+      await server.stop(Math.max(0, deadline - reserveMs - performance.now()));
+      // Operations cut by the drain have had their upstream calls aborted; what is left is not worth waiting for.
+      await dispatchers.close(Math.max(0, Math.min(reserveMs / 2, deadline - performance.now())));
       await redis?.close();
       await sandbox?.close();
     },

@@ -1,4 +1,6 @@
 import type { Logger } from "pino";
+import type { Access } from "./access/access";
+import type { ApiKeyTable } from "./access/api-keys";
 import type { OperationScope } from "./http/operation-scope";
 import { createLoaders, type Loaders } from "./loaders";
 import type { PagingEngine } from "./pagination/paging-engine";
@@ -13,6 +15,8 @@ export interface AppServices {
   readonly clock: () => Date;
   /** Shared state of the replicas, for /readyz; null where Redis is not configured. */
   readonly redis?: RedisConnection | null;
+  /** Access control's keys; null or absent: off, every request may reach everything. */
+  readonly apiKeys?: ApiKeyTable | null;
 }
 
 /** What every resolver sees: the services plus this operation's loaders, logger and clock reading. */
@@ -26,16 +30,25 @@ export interface Context {
   readonly requestId: string;
   /** This operation's call cap, caller, abort signal and counters; handed to every upstream call it causes. */
   readonly scope: OperationScope;
+  /** What this request's API key allows; every choice of a provider account reads it. */
+  readonly access: Access;
 }
 
-export function createContext(services: AppServices, requestId: string, scope: OperationScope): Context {
+export function createContext(
+  services: AppServices,
+  requestId: string,
+  scope: OperationScope,
+  access: Access,
+): Context {
   return {
     registry: services.registry,
     paging: services.paging,
-    loaders: createLoaders(services.registry, scope),
-    logger: services.logger.child({ requestId }),
+    loaders: createLoaders(services.registry, scope, access),
+    // The caller (key:<name>, else ip:<address>) on every line, as fair shares count it.
+    logger: services.logger.child({ requestId, caller: scope.caller }),
     now: services.clock(),
     requestId,
     scope,
+    access,
   };
 }

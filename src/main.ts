@@ -1,4 +1,5 @@
 import "reflect-metadata";
+import { constants } from "node:os";
 import { createApp } from "./app";
 import { loadConfig } from "./config/load-config";
 import { ConfigError } from "./config/config-error";
@@ -6,7 +7,7 @@ import { sandboxApplies } from "./config/config";
 import { createLogger } from "./logger";
 import { GRAPHQL_PATH } from "./server";
 
-/** Process entry: config, sandbox when it applies, listen, drain on SIGTERM. */
+/** Process entry: config, sandbox when it applies, listen, drain on SIGTERM or SIGINT. */
 async function main(): Promise<void> {
   let config;
   try {
@@ -26,6 +27,43 @@ async function main(): Promise<void> {
   }
   const app = await createApp(config, { logger });
   const address = await app.server.listen(config.port, config.host);
+
+  // Installed before the "serving" line, so that a signal sent on seeing it is handled. The first SIGTERM or
+  // SIGINT stops gracefully, within the grace period whatever happens. A second one (Ctrl-C again, an impatient
+  // supervisor) exits at once, with 128 + the signal's number, as a shell reports a process the signal killed.
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal: exiting at once, without finishing the shutdown");
+      process.exit(128 + constants.signals[signal]);
+    }
+    stopping = true;
+    logger.info(
+      { signal, graceMs: config.shutdownGraceMs, delayMs: config.shutdownDelayMs },
+      "shutting down: finishing in-flight operations",
+    );
+    // app.close() keeps within the grace period; this is for what it cannot bound (a Redis that never answers).
+    setTimeout(() => {
+      logger.warn(
+        { graceMs: config.shutdownGraceMs },
+        "shutdown grace period over: exiting before closing finished",
+      );
+      process.exit(0);
+    }, config.shutdownGraceMs).unref();
+    app.close().then(
+      () => {
+        logger.info("stopped");
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+
   const base = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${address.port}`;
   if (sandboxApplies(config)) {
     logger.info(
@@ -50,25 +88,6 @@ async function main(): Promise<void> {
     { accounts: app.registry.accounts, graphiql: config.graphiql, introspection: config.introspection },
     `prefetch-graph serving ${base}${GRAPHQL_PATH}${config.graphiql ? ` (GraphiQL at ${base}/graphiql)` : ""}`,
   );
-
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal, graceMs: config.shutdownGraceMs }, "shutting down: finishing in-flight operations");
-    app.close().then(
-      () => {
-        logger.info("stopped");
-        process.exit(0);
-      },
-      (err: unknown) => {
-        logger.error({ err }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", () => stop("SIGTERM"));
-  process.on("SIGINT", () => stop("SIGINT"));
 }
 
 main().catch((err: unknown) => {

@@ -6,7 +6,7 @@ import { buildSchema, createResolversMap } from "type-graphql";
 import type { Context } from "./context";
 import { decodeGlobalId } from "./domain/global-id";
 import type { PrefetchTask } from "./domain/prefetch-task";
-import { BadUserInputError } from "./errors/app-error";
+import { BadUserInputError, ForbiddenError } from "./errors/app-error";
 import { CdnSiteResolver } from "./graphql/cdn-site.resolver";
 import { CdnSiteType } from "./graphql/cdn-site.type";
 import { NodeResolver } from "./graphql/node.resolver";
@@ -59,7 +59,28 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     resolvers,
   });
   capEntities(schema, MAX_IDS);
+  federationOnly(schema, ["_service", "_entities"]);
   return schema;
+}
+
+/**
+ * With API keys, `_service` and `_entities` answer only a key marked "federation" (the router's): other clients
+ * query the graph through the router, or this subgraph's own fields, which apply their key's accounts and sites.
+ * Wrapped outermost, so a refused `_entities` is refused before anything else looks at it.
+ */
+function federationOnly(schema: GraphQLSchema, names: readonly string[]): void {
+  const fields = schema.getQueryType()?.getFields();
+  for (const name of names) {
+    const field = fields?.[name];
+    const resolve = field?.resolve as GraphQLFieldResolver<unknown, Context> | undefined;
+    if (!field || !resolve) throw new Error(`the subgraph schema has no ${name} resolver to guard`);
+    field.resolve = (source: unknown, args: unknown, ctx: Context, info) => {
+      if (!ctx.access.federation) {
+        throw new ForbiddenError(`${name} is for the federation router; this API key may not use it.`);
+      }
+      return resolve(source, args, ctx, info);
+    };
+  }
 }
 
 /**

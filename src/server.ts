@@ -8,7 +8,9 @@ import {
 import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import type { GraphQLSchema } from "graphql";
+import { GraphQLError, type GraphQLSchema } from "graphql";
+import { OPEN_ACCESS, type Access } from "./access/access";
+import type { AuthenticationFailure } from "./access/api-keys";
 import { createContext, type AppServices, type Context } from "./context";
 import { createFormatError } from "./errors/format-error";
 import { operationLimitRules } from "./graphql/operation-limits";
@@ -39,7 +41,15 @@ export interface AppServer {
   readonly http: Server;
   readonly apollo: ApolloServer<Context>;
   listen(port: number, host?: string): Promise<AddressInfo>;
-  /** Stops accepting, lets in-flight operations finish for up to graceMs, then closes what is left. */
+  /**
+   * Pre-stop: /readyz answers 503 and every response from now on carries `connection: close`, while requests are
+   * still served, so that load balancers and keep-alive clients move on before the listener closes.
+   */
+  leaveRotation(): void;
+  /**
+   * Closes the listener and idle connections, answers requests that still arrive on open connections with 503,
+   * lets in-flight operations finish for up to graceMs, then closes what is left and stops Apollo.
+   */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -70,15 +80,22 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   });
   await apollo.start();
 
+  // leaving: out of rotation (/readyz 503, connection: close), still serving. draining: the listener is closed
+  // and only the requests in `inFlight` are still served.
+  let leaving = false;
   let draining = false;
-  let inFlight = 0;
+  const inFlight = new Set<ServerResponse>();
   let idle: (() => void) | null = null;
 
   const http = createHttpServer((req, res) => {
-    inFlight++;
+    // A request on a connection accepted before the listener closed. Refused before it reaches Apollo: once the
+    // drain ends Apollo stops, and an operation started then would answer 500.
+    if (draining) return refuseWhileDraining(req, res);
+    if (leaving) res.setHeader("connection", "close");
+    inFlight.add(res);
     res.on("close", () => {
-      inFlight--;
-      if (inFlight === 0) idle?.();
+      inFlight.delete(res);
+      if (inFlight.size === 0) idle?.();
     });
     handle(req, res).catch((err: unknown) => {
       logger.error({ err }, "request failed");
@@ -93,10 +110,9 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
-    if (url.pathname === "/readyz") return sendJson(res, draining ? 503 : 200, readiness(services, draining));
+    if (url.pathname === "/readyz") return sendJson(res, leaving ? 503 : 200, readiness(services, leaving));
     if (options.landing?.handle(req, res)) return;
     if (url.pathname !== GRAPHQL_PATH) return sendJson(res, 404, { error: "not found" });
-    if (draining) res.setHeader("connection", "close");
 
     const requestId = validRequestId(req.headers["x-request-id"]) ?? randomUUID();
     res.setHeader("x-request-id", requestId);
@@ -128,9 +144,13 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
       search: url.search,
       body,
     };
+    // Decided once per request, before Apollo parses anything: every field of the operation sees the same access.
+    const auth = services.apiKeys
+      ? services.apiKeys.authenticate(req.headers.authorization)
+      : { ok: true as const, access: OPEN_ACCESS };
     const scope = new OperationScope({
       maxCalls: options.maxUpstreamCallsPerOperation,
-      caller: callerOf(req),
+      caller: callerOf(req, auth.ok ? auth.access : null),
       deadlineMs: options.operationTimeoutMs,
     });
     // A client that hangs up before its answer stops the operation's remaining upstream calls.
@@ -141,7 +161,11 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     try {
       response = await apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest,
-        context: () => Promise.resolve(createContext(services, requestId, scope)),
+        // A refused request fails in context creation: no resolver runs and no provider is asked.
+        context: () =>
+          auth.ok
+            ? Promise.resolve(createContext(services, requestId, scope, auth.access))
+            : Promise.reject(unauthenticated(auth.failure)),
       });
     } finally {
       scope.finish();
@@ -156,6 +180,13 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     res.end();
   }
 
+  function leaveRotation(): void {
+    if (leaving) return;
+    leaving = true;
+    // Responses whose headers are not written yet close their connection too.
+    for (const res of inFlight) if (!res.headersSent) res.setHeader("connection", "close");
+  }
+
   return {
     http,
     apollo,
@@ -167,16 +198,27 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
           resolve(http.address() as AddressInfo);
         });
       }),
+    leaveRotation,
     async stop(graceMs = 10_000) {
+      leaveRotation();
       draining = true;
+      // Idle keep-alive connections go now; busy ones end after their response (connection: close).
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
-      const drained = new Promise<void>((resolve) => {
-        if (inFlight === 0) resolve();
-        else idle = resolve;
+      const drained = new Promise<boolean>((resolve) => {
+        if (inFlight.size === 0) resolve(true);
+        else idle = () => resolve(true);
       });
-      const timer = new Promise<void>((resolve) => setTimeout(resolve, graceMs).unref());
-      await Promise.race([drained, timer]);
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), graceMs)));
+      const inTime = await Promise.race([drained, late]);
+      clearTimeout(timer);
+      if (!inTime) {
+        logger.warn(
+          { requests: inFlight.size, graceMs },
+          "shutdown grace period over: closing the connections of requests still in flight",
+        );
+      }
       http.closeAllConnections();
       await closed;
       await apollo.stop();
@@ -209,6 +251,18 @@ function readiness(services: AppServices, draining: boolean): object {
       };
     }),
   };
+}
+
+/** 503 and `connection: close`: the client may retry at once, on a new connection, with another replica. */
+function refuseWhileDraining(req: IncomingMessage, res: ServerResponse): void {
+  req.resume();
+  res.setHeader("connection", "close");
+  res.setHeader("retry-after", "1");
+  sendJson(res, 503, {
+    errors: [
+      { message: "The server is shutting down; retry the request", extensions: { code: "SHUTTING_DOWN" } },
+    ],
+  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
@@ -260,9 +314,28 @@ function readBody(req: IncomingMessage): Promise<string | null> {
   });
 }
 
-/** The caller's identity for fair shares, where no API key names it: the peer address. */
-function callerOf(req: IncomingMessage): string {
+/** The caller's identity for fair shares and logs: the API key's name, else the peer address. */
+function callerOf(req: IncomingMessage, access: Access | null): string {
+  if (access?.keyName != null) return `key:${access.keyName}`;
   return `ip:${req.socket.remoteAddress ?? "unknown"}`;
+}
+
+/** HTTP 401 with a Bearer challenge (RFC 6750); the message never says which keys exist. */
+function unauthenticated(failure: AuthenticationFailure): GraphQLError {
+  return new GraphQLError(
+    failure === "missing"
+      ? "This API needs an API key: send the header authorization: Bearer <key>."
+      : "The API key is not valid.",
+    {
+      extensions: {
+        code: "UNAUTHENTICATED",
+        http: {
+          status: 401,
+          headers: new HeaderMap([["www-authenticate", 'Bearer realm="prefetch-graph"']]),
+        },
+      },
+    },
+  );
 }
 
 function validRequestId(value: string | string[] | undefined): string | null {

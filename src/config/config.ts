@@ -1,3 +1,4 @@
+import type { AccessGrant } from "../access/access";
 import type { ProviderKind } from "../domain/provider-kind";
 import type { HttpTimeouts } from "../http/dispatcher";
 
@@ -27,6 +28,17 @@ export interface BudgetDefaults {
   readonly callerShare: number;
   /** Calls per account that may wait for its budget or a connection slot before UPSTREAM_OVERLOADED. */
   readonly upstreamQueue: number;
+}
+
+/** One API key of PREFETCH_GRAPH_API_KEYS: its SHA-256 only, never the key. */
+export interface ApiKeyConfig {
+  /** The caller's identity in fair shares and logs. */
+  readonly name: string;
+  /** Lower-case hex SHA-256 of the key. */
+  readonly sha256: string;
+  readonly allow: readonly AccessGrant[];
+  /** Whether the key may use `_service` and `_entities` (the router's). */
+  readonly federation: boolean;
 }
 
 export interface Config {
@@ -59,8 +71,15 @@ export interface Config {
    * never logged as is.
    */
   readonly redisUrl: string | null;
-  /** How long SIGTERM waits for in-flight operations before closing anyway. */
+  /**
+   * How long a SIGTERM or SIGINT may take, pre-stop delay included: in-flight operations still running near its
+   * end are cut, and the process exits by then whatever is left.
+   */
   readonly shutdownGraceMs: number;
+  /** Pre-stop delay: /readyz answers 503 (requests are still served) for this long before the listener closes. */
+  readonly shutdownDelayMs: number;
+  /** Access control: the API keys, or null where PREFETCH_GRAPH_API_KEYS is unset and everything is open. */
+  readonly apiKeys: readonly ApiKeyConfig[] | null;
   /** Where the config file came from, for the start-up log. */
   readonly configFile: string | null;
 }

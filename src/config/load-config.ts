@@ -20,6 +20,7 @@ import { PROVIDER_MODULES, providerModule } from "../providers/modules";
 import type { AccountConfig, Config, SandboxMode } from "./config";
 import { validationProblems } from "../errors/validation-problems";
 import { ConfigError } from "./config-error";
+import { loadApiKeysFile } from "./api-keys-file";
 
 import { ACCOUNT_NAME_PATTERN } from "./account-name";
 const DEFAULT_ACCOUNT = "default";
@@ -124,6 +125,21 @@ export function loadConfig(env: Env = process.env): Config {
     300_000,
     problems,
   );
+  // Time for load balancers to take the replica out of rotation (/readyz answers 503) before the listener closes;
+  // part of the grace period, so that a signal still ends the process within PREFETCH_GRAPH_SHUTDOWN_GRACE_MS.
+  const shutdownDelayMs = intVar(
+    str("PREFETCH_GRAPH_SHUTDOWN_DELAY_MS"),
+    "PREFETCH_GRAPH_SHUTDOWN_DELAY_MS",
+    0,
+    0,
+    120_000,
+    problems,
+  );
+  if (shutdownDelayMs > 0 && shutdownDelayMs >= shutdownGraceMs) {
+    problems.push(
+      "PREFETCH_GRAPH_SHUTDOWN_DELAY_MS must be less than PREFETCH_GRAPH_SHUTDOWN_GRACE_MS (the delay is part of the grace period)",
+    );
+  }
 
   const maxUpstreamCallsPerOperation = intVar(
     str("PREFETCH_GRAPH_MAX_UPSTREAM_CALLS"),
@@ -201,6 +217,9 @@ export function loadConfig(env: Env = process.env): Config {
   const configFile = str("PREFETCH_GRAPH_CONFIG") ?? null;
   if (configFile !== null) accounts.push(...fileAccounts(configFile, problems));
 
+  const apiKeysFile = str("PREFETCH_GRAPH_API_KEYS");
+  const apiKeys = apiKeysFile === undefined ? null : loadApiKeysFile(apiKeysFile, problems);
+
   const seen = new Set<string>();
   for (const a of accounts) {
     const key = `${a.provider}/${a.name}`;
@@ -225,12 +244,14 @@ export function loadConfig(env: Env = process.env): Config {
     accounts,
     timeouts,
     shutdownGraceMs,
+    shutdownDelayMs,
     maxUpstreamCallsPerOperation,
     budgetDefaults,
     operationTimeoutMs,
     freshnessMs,
     taskCacheBytes: taskCacheMb * 1024 * 1024,
     redisUrl,
+    apiKeys,
     configFile,
   };
 }

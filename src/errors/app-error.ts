@@ -6,6 +6,10 @@ export const ErrorCode = {
   BAD_USER_INPUT: "BAD_USER_INPUT",
   INVALID_CURSOR: "INVALID_CURSOR",
   ACCOUNT_NOT_CONFIGURED: "ACCOUNT_NOT_CONFIGURED",
+  /** No API key, or one that is not configured (HTTP 401, before anything runs); only with API keys configured. */
+  UNAUTHENTICATED: "UNAUTHENTICATED",
+  /** The API key may not use this account, site or field; refused before any upstream call. */
+  FORBIDDEN: "FORBIDDEN",
   OPERATION_LIMIT_EXCEEDED: "OPERATION_LIMIT_EXCEEDED",
   /** The client hung up; only ever seen in logs. */
   OPERATION_ABANDONED: "OPERATION_ABANDONED",
@@ -65,6 +69,17 @@ export class AccountNotConfiguredError extends AppError {
         : `No ${provider} account named "${account}" is configured.`,
       { provider, argumentName: "account" },
     );
+  }
+}
+
+/**
+ * The caller's API key does not allow what a list or a federation field asked for. Lookups by id answer null
+ * instead, so that a refusal never tells whether a task exists.
+ */
+export class ForbiddenError extends AppError {
+  override readonly name = "ForbiddenError";
+  constructor(message: string, extensions: SafeExtensions = {}) {
+    super(ErrorCode.FORBIDDEN, message, extensions);
   }
 }
 

@@ -3,6 +3,7 @@ import { Args, ArgsType, Ctx, Field, ID, Query, Resolver } from "type-graphql";
 import type { Context } from "../context";
 import { decodeGlobalId } from "../domain/global-id";
 import type { PrefetchTask } from "../domain/prefetch-task";
+import { ForbiddenError } from "../errors/app-error";
 import type { PrefetchConnection } from "../pagination/paging-engine";
 import type { ProviderAccountInfo } from "../providers/provider";
 import { PrefetchConnectionType } from "./prefetch-connection.type";
@@ -23,13 +24,25 @@ export class IdsArgs {
   ids!: string[];
 }
 
-/** One connection page of a site's tasks; the site comes from an argument or from a CdnSite entity. */
+/**
+ * One connection page of a site's tasks; the site comes from an argument or from a CdnSite entity. Both list entry
+ * points come through here, so a key that may not read the account or the site (or, without a site, every site
+ * of the account) is refused here, before any upstream call.
+ */
 export function listPrefetchTasks(
   ctx: Context,
   args: SitePrefetchTasksArgs,
   site: string | null,
 ): Promise<PrefetchConnection> {
-  const provider = ctx.registry.resolve(args.provider, args.account);
+  const provider = ctx.registry.resolve(args.provider, args.account, ctx.access);
+  if (!ctx.access.allowsSite(provider.kind, provider.account.name, site)) {
+    throw new ForbiddenError(
+      site === null
+        ? `This API key may read only some sites of ${provider.kind} account "${provider.account.name}": pass "site".`
+        : `This API key may not read site "${site}" of ${provider.kind} account "${provider.account.name}".`,
+      { provider: provider.kind, account: provider.account.name, argumentName: "site" },
+    );
+  }
   return ctx.loaders.listing(provider, (onRows) =>
     ctx.paging.page(
       {
@@ -84,7 +97,9 @@ export class PrefetchResolver {
     @Args(() => PrefetchTaskArgs) args: PrefetchTaskArgs,
     @Ctx() ctx: Context,
   ): Promise<PrefetchTask | null> {
-    const provider = ctx.registry.resolve(args.provider, args.account);
+    // An account the key may not use answers null, as an unknown task does; the loader judges the site.
+    const provider = ctx.registry.lookup(args.provider, args.account, ctx.access);
+    if (provider === null) return null;
     return ctx.loaders.task.load({
       provider: provider.kind,
       account: provider.account.name,
@@ -105,8 +120,10 @@ export class PrefetchResolver {
     return loadByGlobalIds(ctx, ids);
   }
 
-  @Query(() => [ProviderAccountType], { description: "The configured provider accounts." })
+  @Query(() => [ProviderAccountType], {
+    description: "The configured provider accounts; with API keys, those the caller's key may use.",
+  })
   providerAccounts(@Ctx() ctx: Context): ProviderAccountInfo[] {
-    return ctx.registry.accounts;
+    return ctx.registry.accountsFor(ctx.access);
   }
 }

@@ -1,3 +1,4 @@
+import type { Access } from "../access/access";
 import { taskIdentityKey } from "../domain/global-id";
 import type { PrefetchTask } from "../domain/prefetch-task";
 import type { OperationScope } from "../http/operation-scope";
@@ -18,9 +19,9 @@ export interface Loaders {
   ): Promise<T>;
 }
 
-export function createLoaders(registry: ProviderRegistry, scope: OperationScope): Loaders {
+export function createLoaders(registry: ProviderRegistry, scope: OperationScope, access: Access): Loaders {
   const ledger: ListingLedger = { seen: new Map(), inFlight: new Map() };
-  const task = createTaskLoader(registry, ledger, scope);
+  const task = createTaskLoader(registry, ledger, scope, access);
   // Rows that carry every field are as good as a lookup; rows that lack some are not.
   const onRows = (rows: readonly PrefetchTask[]): void => {
     for (const row of rows) {

@@ -1,4 +1,5 @@
 import DataLoader from "dataloader";
+import type { Access } from "../access/access";
 import { taskIdentityKey } from "../domain/global-id";
 import type { PrefetchTask, TaskRef } from "../domain/prefetch-task";
 import { AccountNotConfiguredError } from "../errors/app-error";
@@ -22,11 +23,17 @@ export interface ListingLedger {
  * or from a global id (with one). Root fields of a query run concurrently, so before asking the provider a
  * batch waits for the same account's list calls of this operation and takes the rows they showed: a task
  * already listed in the operation costs no lookup.
+ *
+ * Every by-id entry point (prefetchTask, ids, node, nodes, entity references, list rows completed by id) comes
+ * through here, so this is where a key's access applies to them: a ref of an account or site it may not read is
+ * null, as an unknown task is, and costs no call; a ref that names no site (Wangsu) under a site-restricted key
+ * is looked up and then null unless the task touches an allowed site.
  */
 export function createTaskLoader(
   registry: ProviderRegistry,
   ledger: ListingLedger,
   scope: OperationScope,
+  access: Access,
 ): TaskLoader {
   const hints = new Map<string, Date>();
   return new HintedTaskLoader(hints, async (keys) => {
@@ -34,7 +41,14 @@ export function createTaskLoader(
     const refs = keys.map((ref) => withHint(ref, hints));
     const results = new Array<PrefetchTask | null | Error>(refs.length);
     const groups = new Map<string, number[]>();
+    const checkTask: number[] = [];
     refs.forEach((ref, i) => {
+      const decision = access.refDecision(ref);
+      if (decision === "deny") {
+        results[i] = null;
+        return;
+      }
+      if (decision === "check-task") checkTask.push(i);
       const k = accountKey(ref.provider, ref.account);
       const idx = groups.get(k);
       if (idx) idx.push(i);
@@ -70,6 +84,10 @@ export function createTaskLoader(
         }
       }),
     );
+    for (const i of checkTask) {
+      const found = results[i];
+      if (found && !(found instanceof Error) && !access.allowsTask(found)) results[i] = null;
+    }
     return results;
   });
 }

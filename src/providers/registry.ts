@@ -1,8 +1,9 @@
 import type { Logger } from "pino";
+import type { Access } from "../access/access";
 import type { AccountConfig, BudgetDefaults } from "../config/config";
 import { ConfigError } from "../config/config-error";
 import type { ProviderKind } from "../domain/provider-kind";
-import { AccountNotConfiguredError } from "../errors/app-error";
+import { AccountNotConfiguredError, ForbiddenError } from "../errors/app-error";
 import type { DispatcherRegistry } from "../http/dispatcher";
 import {
   createAccountBudget,
@@ -54,8 +55,14 @@ export class ProviderRegistry {
     }
   }
 
+  /** Every configured account, whoever asks: for start-up logs and /readyz, never for a request. */
   get accounts(): ProviderAccountInfo[] {
     return this.providers.map((p) => p.account);
+  }
+
+  /** The accounts a request's access may use: what `providerAccounts` shows. */
+  accountsFor(access: Access): ProviderAccountInfo[] {
+    return this.providers.filter((p) => access.allowsAccount(p.kind, p.account.name)).map((p) => p.account);
   }
 
   /** The account's provider, or null where it is not configured. */
@@ -68,20 +75,55 @@ export class ProviderRegistry {
     return this.budgets.get(accountKey(kind, account))?.status() ?? Promise.resolve(null);
   }
 
-  /** `account` may be omitted where the provider has exactly one configured account. */
-  resolve(kind: ProviderKind, account: string | null | undefined): PrefetchProvider {
-    if (account != null) {
-      const found = this.find(kind, account);
-      if (!found) throw new AccountNotConfiguredError(kind, account, this.names(kind));
-      return found;
+  /**
+   * The account a list is for, as `access` allows it. `account` may be omitted where the provider has exactly one
+   * account the access may use. An account the access does not allow is FORBIDDEN whether or not it is
+   * configured, so that a refusal does not tell which accounts exist.
+   */
+  resolve(kind: ProviderKind, account: string | null | undefined, access: Access): PrefetchProvider {
+    const chosen = this.choose(kind, account, access);
+    if (chosen === null) {
+      throw new ForbiddenError(
+        account == null
+          ? `This API key may not use any ${kind} account.`
+          : `This API key may not use ${kind} account "${account}".`,
+        { provider: kind, argumentName: "account", ...(account != null && { account }) },
+      );
     }
-    const candidates = this.providers.filter((p) => p.kind === kind);
-    if (candidates.length === 1 && candidates[0]) return candidates[0];
-    throw new AccountNotConfiguredError(kind, null, this.names(kind));
+    return chosen;
   }
 
-  private names(kind: ProviderKind): string[] {
-    return this.providers.filter((p) => p.kind === kind).map((p) => p.account.name);
+  /** As resolve, for a lookup by id: null (the answer for an unknown task) where the access does not allow it. */
+  lookup(kind: ProviderKind, account: string | null | undefined, access: Access): PrefetchProvider | null {
+    return this.choose(kind, account, access);
+  }
+
+  /** null: the access allows no such account; throws ACCOUNT_NOT_CONFIGURED where it would, but there is none. */
+  private choose(
+    kind: ProviderKind,
+    account: string | null | undefined,
+    access: Access,
+  ): PrefetchProvider | null {
+    if (account != null) {
+      if (!access.allowsAccount(kind, account)) return null;
+      const found = this.find(kind, account);
+      if (!found) throw new AccountNotConfiguredError(kind, account, this.names(kind, access));
+      return found;
+    }
+    const candidates = this.providers.filter(
+      (p) => p.kind === kind && access.allowsAccount(kind, p.account.name),
+    );
+    if (candidates.length === 1 && candidates[0]) return candidates[0];
+    // None to choose from: "not configured" only where the access covers every account of the provider (or is
+    // off), so that a restricted key does not learn whether accounts it may not use exist.
+    if (candidates.length === 0 && !access.allowsAccount(kind, "*")) return null;
+    throw new AccountNotConfiguredError(kind, null, this.names(kind, access));
+  }
+
+  private names(kind: ProviderKind, access: Access): string[] {
+    return this.accountsFor(access)
+      .filter((a) => a.provider === kind)
+      .map((a) => a.name);
   }
 }
 

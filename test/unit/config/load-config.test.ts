@@ -147,6 +147,25 @@ describe("loadConfig", () => {
     },
   );
 
+  it("reads the pre-stop delay, 0 by default", () => {
+    expect(loadConfig({}).shutdownDelayMs).toBe(0);
+    expect(loadConfig({ PREFETCH_GRAPH_SHUTDOWN_DELAY_MS: "5000" }).shutdownDelayMs).toBe(5000);
+  });
+
+  it("refuses a pre-stop delay out of bounds, or not shorter than the grace period, listing both at once", () => {
+    expect(
+      problemsOf({ PREFETCH_GRAPH_SHUTDOWN_DELAY_MS: "-1", PREFETCH_GRAPH_UPSTREAM_QUEUE: "-1" }),
+    ).toEqual([
+      "PREFETCH_GRAPH_SHUTDOWN_DELAY_MS must be an integer from 0 to 120000",
+      "PREFETCH_GRAPH_UPSTREAM_QUEUE must be an integer from 0 to 10000",
+    ]);
+    expect(
+      problemsOf({ PREFETCH_GRAPH_SHUTDOWN_DELAY_MS: "2000", PREFETCH_GRAPH_SHUTDOWN_GRACE_MS: "2000" }),
+    ).toEqual([
+      "PREFETCH_GRAPH_SHUTDOWN_DELAY_MS must be less than PREFETCH_GRAPH_SHUTDOWN_GRACE_MS (the delay is part of the grace period)",
+    ]);
+  });
+
   describe("the config file", () => {
     it("adds any number of accounts of either provider, with optional endpoints and rate budgets", () => {
       const file = configFile({

@@ -1,3 +1,4 @@
+import { OPEN_ACCESS } from "../../../src/access/access";
 import { NOTHING_MISSING, type PrefetchTask, type TaskRef } from "../../../src/domain/prefetch-task";
 import { PrefetchStatus } from "../../../src/domain/prefetch-status";
 import { OperationScope } from "../../../src/http/operation-scope";
@@ -56,7 +57,7 @@ function fakeProvider(): { provider: PrefetchProvider; asked: TaskRef[][] } {
 describe("the task loader", () => {
   it("treats a typed ref and a global id's ref of the same task as one key, keeping the createdAt hint", async () => {
     const { provider, asked } = fakeProvider();
-    const loaders = createLoaders(new ProviderRegistry([provider]), testScope());
+    const loaders = createLoaders(new ProviderRegistry([provider]), testScope(), OPEN_ACCESS);
     const [typed, fromId] = await Promise.all([
       loaders.task.load(ref("u-1")),
       loaders.task.load(ref("u-1", CREATED)),
@@ -67,7 +68,7 @@ describe("the task loader", () => {
 
   it("answers a ref with a hint from a listed row that carried another (or none)", async () => {
     const { provider, asked } = fakeProvider();
-    const loaders = createLoaders(new ProviderRegistry([provider]), testScope());
+    const loaders = createLoaders(new ProviderRegistry([provider]), testScope(), OPEN_ACCESS);
     const row = task(ref("u-2"));
     await loaders.listing(provider, (onRows) => {
       onRows([row]);
