@@ -55,8 +55,10 @@ export class CursorCodec {
     const [version, body, mac] = parts as [string, string, string];
     if (version !== VERSION)
       throw new InvalidCursorError(`version ${JSON.stringify(version.slice(0, 8))} is not supported`);
-    const expected = Buffer.from(this.mac(body), "base64url");
-    const given = Buffer.from(mac, "base64url");
+    // The signature's text, not its decoding: base64url decoding skips stray characters, padding and spare bits,
+    // so many strings would decode to the one signature and a changed cursor would still be accepted.
+    const expected = Buffer.from(this.mac(body), "utf8");
+    const given = Buffer.from(mac, "utf8");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       throw new InvalidCursorError(
         "its signature does not match (tampered with, or issued by another server)",
