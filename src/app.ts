@@ -5,6 +5,7 @@ import { ApiKeyTable } from "./access/api-keys";
 import { sandboxApplies, type Config } from "./config/config";
 import type { AppServices } from "./context";
 import { DispatcherRegistry } from "./http/dispatcher";
+import { AppMetrics } from "./metrics/app-metrics";
 import { CursorCodec } from "./pagination/cursor";
 import { PagingEngine } from "./pagination/paging-engine";
 import { createRegistry, type ProviderRegistry, type RegistryAccount } from "./providers/registry";
@@ -47,6 +48,8 @@ export interface AppOptions {
 
   /** Longest a call waits for its account's rate budget before UPSTREAM_RATE_LIMITED. */
   readonly rateLimitMaxWaitMs?: number;
+  /** Node's process metrics on /metrics too: once per process (main.ts), not per app. */
+  readonly processMetrics?: boolean;
 }
 
 /** Everything a process serves, from a validated Config: sandbox (when it applies), accounts, schema, server. */
@@ -64,6 +67,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   // A replica waits for another's identical call at most as long as that call may take: every attempt's connect
   // and answer, the backoff between them and the wait for the budget. Waiters stop sooner with their operation.
   const leaseMs = 3 * (config.timeouts.connectMs + config.timeouts.headersMs) + 6_000;
+  const metrics = new AppMetrics({ processMetrics: options.processMetrics ?? false });
   let registry: ProviderRegistry;
   try {
     registry = createRegistry(accounts, {
@@ -72,6 +76,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
       rateLimitMaxWaitMs: options.rateLimitMaxWaitMs ?? 2_000,
       budgetDefaults: config.budgetDefaults,
       reuse: { freshnessMs: config.freshnessMs, finalTaskBytes: config.taskCacheBytes },
+      metricsFor: (provider, account) => metrics.forAccount(provider, account),
       ...(finalTasksKv && {
         sharedFinalTasks: (provider, account) =>
           new KvSharedFinalTasks(finalTasksKv, `${provider}/${account}/`),
@@ -90,6 +95,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     await sandbox?.close();
     throw err;
   }
+  metrics.watchBudgets(registry);
   const services: AppServices = {
     registry,
     paging: new PagingEngine(new CursorCodec(config.cursorSecret), config.freshnessMs),
@@ -115,6 +121,8 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     introspection: config.introspection,
     maxUpstreamCallsPerOperation: config.maxUpstreamCallsPerOperation,
     operationTimeoutMs: config.operationTimeoutMs,
+    metrics,
+    corsOrigins: config.corsOrigins,
     ...(landing ? { landing } : {}),
   });
   return {

@@ -44,8 +44,13 @@ export function createContext(
     registry: services.registry,
     paging: services.paging,
     loaders: createLoaders(services.registry, scope, access),
-    // The caller (key:<name>, else ip:<address>) on every line, as fair shares count it.
-    logger: services.logger.child({ requestId, caller: scope.caller }),
+    // The caller (key:<name>, else ip:<address>) on every line, as fair shares count it; the caller's trace id
+    // where it sent a valid W3C traceparent, so that these lines join its trace.
+    logger: services.logger.child({
+      requestId,
+      caller: scope.caller,
+      ...(scope.trace !== null && { traceId: scope.trace.traceId, parentSpanId: scope.trace.parentId }),
+    }),
     now: services.clock(),
     requestId,
     scope,

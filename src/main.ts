@@ -25,7 +25,7 @@ async function main(): Promise<void> {
       "PREFETCH_GRAPH_CURSOR_SECRET is not set: cursors are signed with a random per-process key and die with the process (and differ between replicas)",
     );
   }
-  const app = await createApp(config, { logger });
+  const app = await createApp(config, { logger, processMetrics: true });
   const address = await app.server.listen(config.port, config.host);
 
   // Installed before the "serving" line, so that a signal sent on seeing it is handled. The first SIGTERM or

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Context } from "./context";
+import { boundedText } from "./log-fields";
 
 /**
  * One structured log line per operation: its name, how long it took, how many upstream calls it cost and the
@@ -24,8 +25,9 @@ export function operationLogPlugin(): ApolloServerPlugin<Context> {
           const errors = response.body.kind === "single" ? (response.body.singleResult.errors ?? []) : [];
           contextValue.logger.info(
             {
-              // The parsed name, or the one the client sent where the document did not parse.
-              operationName: operationName ?? request.operationName ?? null,
+              // The parsed name, or the one the client sent where the document did not parse; bounded either way
+              // (a name in a document is as long as the client likes).
+              operationName: loggedName(operationName ?? request.operationName ?? null),
               ms: Math.round(performance.now() - started),
               upstreamCalls: contextValue.scope.upstreamCalls,
               cacheHits: contextValue.scope.cacheHits,
@@ -42,4 +44,8 @@ export function operationLogPlugin(): ApolloServerPlugin<Context> {
       });
     },
   };
+}
+
+function loggedName(name: unknown): string | null {
+  return typeof name === "string" ? boundedText(name) : null;
 }

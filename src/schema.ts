@@ -1,7 +1,7 @@
 import { buildSubgraphSchema, printSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
-import { parse, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
+import { isUnionType, parse, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
 import { buildSchema, createResolversMap } from "type-graphql";
 import type { Context } from "./context";
 import { decodeGlobalId } from "./domain/global-id";
@@ -16,6 +16,8 @@ import { MAX_IDS } from "./graphql/prefetch-tasks.args";
 import { ProviderAccountResolver } from "./graphql/provider-account.resolver";
 import { BaiduGeoPrefetchType, WangsuCdnProPrefetchType } from "./graphql/provider-prefetch.union";
 import { DateTimeScalar } from "./graphql/scalars/date-time.scalar";
+import { taskRefRules } from "./graphql/validators";
+import { boundedText } from "./log-fields";
 
 /** Federation 2 link: the directives this subgraph uses. */
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])\n`;
@@ -44,7 +46,8 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     ...prefetchTask,
     __resolveReference: (reference: { id?: unknown }, ctx: Context): Promise<PrefetchTask | null> | null => {
       // Representations from the router carry only the key; the loader batches all of one operation's.
-      const ref = typeof reference.id === "string" ? decodeGlobalId(reference.id) : null;
+      const ref =
+        typeof reference.id === "string" ? decodeGlobalId(reference.id, taskRefRules(ctx.now)) : null;
       return ref ? ctx.loaders.task.load(ref) : null;
     },
   };
@@ -58,7 +61,7 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     typeDefs: parse(FEDERATION_LINK + printSchemaWithDirectives(base)),
     resolvers,
   });
-  capEntities(schema, MAX_IDS);
+  guardEntities(schema, MAX_IDS);
   federationOnly(schema, ["_service", "_entities"]);
   return schema;
 }
@@ -84,24 +87,52 @@ function federationOnly(schema: GraphQLSchema, names: readonly string[]): void {
 }
 
 /**
- * Refuses `_entities` with more than `max` representations, as `nodes` refuses more ids, before any of them is
- * resolved. A wrapper on the field rather than a validation rule: routers send representations as a variable,
- * and validation runs before variables have values, so a rule could count only inline lists.
+ * Refuses `_entities` with more than `max` representations, as `nodes` refuses more ids, and any representation
+ * that is not an object whose `__typename` names one of this subgraph's entities (a member of `_Entity`), before
+ * any of them is resolved. Left to @apollo/subgraph, an unknown typename was a plain Error (masked as
+ * INTERNAL_SERVER_ERROR and logged with a stack), and a non-entity object type was resolved from the client's
+ * own object. A wrapper on the field rather than a validation rule: routers send representations as a variable,
+ * and validation runs before variables have values, so a rule could check only inline lists.
  */
-function capEntities(schema: GraphQLSchema, max: number): void {
+function guardEntities(schema: GraphQLSchema, max: number): void {
   const field = schema.getQueryType()?.getFields()._entities;
   const resolve = field?.resolve as GraphQLFieldResolver<unknown, Context> | undefined;
-  if (!field || !resolve) throw new Error("the subgraph schema has no _entities resolver to cap");
+  const entityUnion = schema.getType("_Entity");
+  if (!field || !resolve || !isUnionType(entityUnion)) {
+    throw new Error("the subgraph schema has no _entities resolver or _Entity union to guard");
+  }
+  const entities = new Set(entityUnion.getTypes().map((t) => t.name));
   field.resolve = (source: unknown, args: { representations?: unknown }, ctx: Context, info) => {
     const { representations } = args;
-    if (Array.isArray(representations) && representations.length > max) {
-      throw new BadUserInputError(
-        "representations",
-        `_entities takes at most ${max} representations at once, as nodes takes ${max} ids; got ${representations.length}.`,
-      );
+    if (Array.isArray(representations)) {
+      if (representations.length > max) {
+        throw new BadUserInputError(
+          "representations",
+          `_entities takes at most ${max} representations at once, as nodes takes ${max} ids; got ${representations.length}.`,
+        );
+      }
+      representations.forEach((representation: unknown, i) => {
+        const problem = representationProblem(representation, entities);
+        if (problem !== null)
+          throw new BadUserInputError("representations", `representations[${i}] ${problem}.`);
+      });
     }
     return resolve(source, args, ctx, info);
   };
+}
+
+/** Why a representation names no entity of this subgraph, or null; never lists the entities (no schema hints). */
+function representationProblem(representation: unknown, entities: ReadonlySet<string>): string | null {
+  if (typeof representation !== "object" || representation === null || Array.isArray(representation)) {
+    return "is not an object";
+  }
+  const typename: unknown = (representation as { __typename?: unknown }).__typename;
+  if (typename === undefined || typename === null) return "has no __typename";
+  if (typeof typename !== "string") return "has a __typename that is not a string";
+  if (!entities.has(typename)) {
+    return `has __typename ${JSON.stringify(boundedText(typename, 100))}, which is not an entity of this subgraph`;
+  }
+  return null;
 }
 
 /** The SDL committed to schema/ and composed by the company graph. */

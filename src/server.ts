@@ -13,8 +13,13 @@ import { OPEN_ACCESS, type Access } from "./access/access";
 import type { AuthenticationFailure } from "./access/api-keys";
 import { createContext, type AppServices, type Context } from "./context";
 import { createFormatError } from "./errors/format-error";
+import { boundedText } from "./log-fields";
 import { operationLimitRules } from "./graphql/operation-limits";
+import { answerOptions, corsResponseHeaders, type CorsOrigins } from "./http/cors";
 import { OperationScope } from "./http/operation-scope";
+import { parseTraceparent } from "./http/traceparent";
+import type { AppMetrics } from "./metrics/app-metrics";
+import { operationMetricsPlugin } from "./metrics/operation-metrics.plugin";
 import { operationLogPlugin } from "./operation-log.plugin";
 
 export const GRAPHQL_PATH = "/graphql";
@@ -35,6 +40,10 @@ export interface ServerOptions {
   readonly operationTimeoutMs: number;
   /** Absent when GraphiQL is off. */
   readonly landing?: LandingHandler;
+  /** Served at /metrics and fed by the operations; absent: no /metrics. */
+  readonly metrics?: AppMetrics;
+  /** Origins whose browser pages may call /graphql (CORS); none when absent. */
+  readonly corsOrigins?: CorsOrigins;
 }
 
 export interface AppServer {
@@ -64,18 +73,27 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     schema: options.schema,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
-    formatError: createFormatError(logger),
+    // "Did you mean …?" names fields, arguments and enum values the client did not ask about. Hidden whenever
+    // introspection is off (production's default), since then it is the only way to map the schema from outside;
+    // with introspection on the schema is public anyway, and the hints help whoever is exploring it.
+    hideSchemaDetailsFromClientErrors: !options.introspection,
+    formatError: createFormatError(logger, { hideSchemaDetails: !options.introspection }),
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT and stops the whole app (HTTP, upstream pools, Redis, sandbox) in order; a
     // second set of handlers inside Apollo raced it and left the process running.
     stopOnTerminationSignals: false,
     validationRules: operationLimitRules(),
-    plugins: [ApolloServerPluginLandingPageDisabled(), operationLogPlugin()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      operationLogPlugin(),
+      ...(options.metrics ? [operationMetricsPlugin(options.metrics)] : []),
+    ],
+    // Apollo's own messages may quote the request (an operation name, a header): bounded like every client string.
     logger: {
-      debug: (m: unknown) => logger.debug(String(m)),
-      info: (m: unknown) => logger.info(String(m)),
-      warn: (m: unknown) => logger.warn(String(m)),
-      error: (m: unknown) => logger.error(String(m)),
+      debug: (m: unknown) => logger.debug(boundedText(String(m), 1_000)),
+      info: (m: unknown) => logger.info(boundedText(String(m), 1_000)),
+      warn: (m: unknown) => logger.warn(boundedText(String(m), 1_000)),
+      error: (m: unknown) => logger.error(boundedText(String(m), 1_000)),
     },
   });
   await apollo.start();
@@ -111,8 +129,24 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (url.pathname === "/readyz") return sendJson(res, leaving ? 503 : 200, readiness(services, leaving));
+    // An operator endpoint like /readyz, without an API key: keep it off the public route (README, "Deploying").
+    if (url.pathname === "/metrics" && options.metrics) return sendMetrics(res, options.metrics);
     if (options.landing?.handle(req, res)) return;
     if (url.pathname !== GRAPHQL_PATH) return sendJson(res, 404, { error: "not found" });
+    // CORS before the API key check: a browser's preflight never carries the key (src/http/cors.ts).
+    const corsOrigins = options.corsOrigins ?? [];
+    if (req.method === "OPTIONS") {
+      req.resume();
+      const answer = answerOptions(corsOrigins, req.headers);
+      for (const [name, value] of Object.entries(answer.headers)) res.setHeader(name, value);
+      if (answer.body) return sendJson(res, answer.status, answer.body);
+      res.writeHead(answer.status).end();
+      return;
+    }
+    // Set before anything can answer, so that a browser client can read the 4xx and 401s too.
+    for (const [name, value] of Object.entries(corsResponseHeaders(corsOrigins, req.headers))) {
+      res.setHeader(name, value);
+    }
 
     const requestId = validRequestId(req.headers["x-request-id"]) ?? randomUUID();
     res.setHeader("x-request-id", requestId);
@@ -152,6 +186,8 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
       maxCalls: options.maxUpstreamCallsPerOperation,
       caller: callerOf(req, auth.ok ? auth.access : null),
       deadlineMs: options.operationTimeoutMs,
+      requestId,
+      trace: parseTraceparent(req.headers.traceparent),
     });
     // A client that hangs up before its answer stops the operation's remaining upstream calls.
     res.once("close", () => {
@@ -263,6 +299,16 @@ function refuseWhileDraining(req: IncomingMessage, res: ServerResponse): void {
       { message: "The server is shutting down; retry the request", extensions: { code: "SHUTTING_DOWN" } },
     ],
   });
+}
+
+async function sendMetrics(res: ServerResponse, metrics: AppMetrics): Promise<void> {
+  const { contentType, body } = await metrics.render();
+  res.writeHead(200, {
+    "content-type": contentType,
+    "content-length": Buffer.byteLength(body),
+    "cache-control": "no-store",
+  });
+  res.end(body);
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -1,5 +1,6 @@
 import type { AccessGrant } from "../access/access";
 import type { ProviderKind } from "../domain/provider-kind";
+import type { CorsOrigins } from "../http/cors";
 import type { HttpTimeouts } from "../http/dispatcher";
 
 export type SandboxMode = "auto" | "on" | "off";
@@ -80,6 +81,8 @@ export interface Config {
   readonly shutdownDelayMs: number;
   /** Access control: the API keys, or null where PREFETCH_GRAPH_API_KEYS is unset and everything is open. */
   readonly apiKeys: readonly ApiKeyConfig[] | null;
+  /** Origins whose browser pages may call /graphql (CORS); empty: none, "*": any (only with API keys). */
+  readonly corsOrigins: CorsOrigins;
   /** Where the config file came from, for the start-up log. */
   readonly configFile: string | null;
 }

@@ -15,6 +15,7 @@ import {
   type ValidationError,
 } from "class-validator";
 import { isProviderKind, PROVIDER_KINDS, type ProviderKind } from "../domain/provider-kind";
+import { parseCorsOrigins } from "../http/cors";
 import { DEFAULT_TIMEOUTS } from "../http/dispatcher";
 import { PROVIDER_MODULES, providerModule } from "../providers/modules";
 import type { AccountConfig, Config, SandboxMode } from "./config";
@@ -219,6 +220,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   const apiKeysFile = str("PREFETCH_GRAPH_API_KEYS");
   const apiKeys = apiKeysFile === undefined ? null : loadApiKeysFile(apiKeysFile, problems);
+  const cors = parseCorsOrigins(str("PREFETCH_GRAPH_CORS_ORIGINS"), { apiKeys: apiKeysFile !== undefined });
+  problems.push(...cors.problems);
 
   const seen = new Set<string>();
   for (const a of accounts) {
@@ -252,6 +255,7 @@ export function loadConfig(env: Env = process.env): Config {
     taskCacheBytes: taskCacheMb * 1024 * 1024,
     redisUrl,
     apiKeys,
+    corsOrigins: cors.origins,
     configFile,
   };
 }

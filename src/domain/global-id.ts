@@ -1,5 +1,6 @@
 import { isProviderKind } from "./provider-kind";
 import type { TaskRef } from "./prefetch-task";
+import { taskRefProblem, type TaskRefRules } from "./task-ref-rules";
 
 /**
  * Global ids are opaque to clients but stable across restarts and replicas: base64url of a versioned,
@@ -22,22 +23,32 @@ export function encodeGlobalId(ref: TaskRef): string {
   );
 }
 
-/** The ref behind a global id, or null where the id is not one of ours (callers answer null, as for unknown ids). */
-export function decodeGlobalId(id: string): TaskRef | null {
+/**
+ * The ref behind a global id, or null where the id is not one of ours or names a ref no client could have typed
+ * (taskRefProblem: the typed arguments' rules, and a believable createdAt). Callers answer null, as for unknown
+ * ids, and nothing is sent upstream.
+ */
+export function decodeGlobalId(id: string, rules: TaskRefRules): TaskRef | null {
   if (id.length === 0 || id.length > 4096 || !/^[A-Za-z0-9_-]+$/.test(id)) return null;
   const parts = Buffer.from(id, "base64url").toString("utf8").split("|");
   if ((parts.length !== 5 && parts.length !== 6) || parts[0] !== PREFIX) return null;
+  let decoded: string[];
   try {
-    const [, provider, account, site, taskId, created = ""] = parts.map((p) => decodeURIComponent(p));
-    // The same rules as the arguments a client could have typed: no empty or blank parts.
-    if (!isProviderKind(provider) || !account || !taskId || /\s/.test(taskId) || /\s/.test(account))
-      return null;
-    if (created !== "" && !SECONDS.test(created)) return null;
-    const createdAt = created === "" ? null : new Date(Number(created) * 1000);
-    return { provider, account, site: site ? site : null, taskId, createdAt };
+    decoded = parts.map((p) => decodeURIComponent(p));
   } catch {
     return null; // a malformed percent-escape
   }
+  const [, provider = "", account = "", site = "", taskId = "", created = ""] = decoded;
+  if (!isProviderKind(provider)) return null;
+  if (created !== "" && !SECONDS.test(created)) return null;
+  const ref: TaskRef = {
+    provider,
+    account,
+    site: site ? site : null,
+    taskId,
+    createdAt: created === "" ? null : new Date(Number(created) * 1000),
+  };
+  return taskRefProblem(ref, rules) === null ? ref : null;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
 import type { Logger } from "pino";
+import { boundedPath, errorForLog } from "../log-fields";
 import { AppError, ErrorCode } from "./app-error";
 import { validationProblems, type ValidationErrorLike } from "./validation-problems";
 
@@ -8,8 +9,16 @@ import { validationProblems, type ValidationErrorLike } from "./validation-probl
  * The one place errors become what clients see. AppErrors keep their code and safe extensions; class-validator
  * failures name the argument; GraphQL's own request errors (syntax, validation, variable coercion) pass through;
  * everything else is masked as INTERNAL_SERVER_ERROR and logged. No stack trace ever leaves.
+ *
+ * Client errors (AppErrors such as BAD_USER_INPUT, request errors) are not logged here: the operation's info line
+ * names their codes. Only masked errors are logged at error level, with every client-controlled part bounded.
+ *
+ * `hideSchemaDetails` drops graphql-js's "Did you mean …?" suggestions, which name fields, arguments, types and
+ * enum values a client did not know. Apollo's own option does this for validation errors only; variable
+ * coercion errors ("Value "X" does not exist in "ProviderKind" enum. Did you mean …?") come through here too.
  */
-export function createFormatError(logger: Logger) {
+export function createFormatError(logger: Logger, options: { hideSchemaDetails?: boolean } = {}) {
+  const hideSchemaDetails = options.hideSchemaDetails ?? false;
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     const base = {
@@ -50,14 +59,27 @@ export function createFormatError(logger: Logger) {
 
     // Errors graphql-js or Apollo raised about the request itself carry a code and no secret.
     if (typeof ext.code === "string" && ext.code !== ErrorCode.INTERNAL_SERVER_ERROR && !formatted.path) {
-      return { ...base, extensions: { code: ext.code } };
+      return {
+        ...base,
+        ...(hideSchemaDetails && { message: withoutSuggestions(base.message) }),
+        extensions: { code: ext.code },
+      };
     }
 
-    logger.error({ err: original, path: formatted.path }, "unexpected error (masked)");
+    // Paths are aliases the client chose, and messages may quote its input: both bounded.
+    logger.error(
+      { err: errorForLog(original), path: boundedPath(formatted.path) },
+      "unexpected error (masked)",
+    );
     return {
       ...base,
       message: "Internal server error",
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
     };
   };
+}
+
+/** graphql-js appends its suggestions last: ` Did you mean "a", "b" or "c"?` (possibly across lines). */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/ ?Did you mean[\s\S]*\?$/, "");
 }

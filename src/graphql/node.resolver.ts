@@ -4,12 +4,13 @@ import { decodeGlobalId } from "../domain/global-id";
 import type { PrefetchTask } from "../domain/prefetch-task";
 import { NodeInterface } from "./node.interface";
 import { IdsArgs, loadByGlobalIds } from "./prefetch.resolver";
+import { taskRefRules } from "./validators";
 
 @Resolver()
 export class NodeResolver {
   @Query(() => NodeInterface, { nullable: true, description: "Any object by its global id (Relay)." })
   async node(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<PrefetchTask | null> {
-    const ref = decodeGlobalId(id);
+    const ref = decodeGlobalId(id, taskRefRules(ctx.now));
     return ref ? ctx.loaders.task.load(ref) : null;
   }
 

@@ -10,6 +10,7 @@ import {
 } from "class-validator";
 import { ArgsType, Field, Int } from "type-graphql";
 import { ACCOUNT_NAME_PATTERN } from "../config/account-name";
+import { TASK_ID_MAX_LENGTH, TASK_ID_PATTERN } from "../domain/task-ref-rules";
 import { PrefetchStatus, ProviderKind } from "./enums";
 import { DateTimeScalar } from "./scalars/date-time.scalar";
 import { SiteForProviderConstraint, TimeWindowConstraint } from "./validators";
@@ -82,8 +83,8 @@ export class PrefetchTasksArgs extends SitePrefetchTasksArgs {
 @ArgsType()
 export class PrefetchTaskArgs extends ProviderAccountArgs {
   @Field(() => String, { description: "The provider's own task id." })
-  @MaxLength(256)
-  @Matches(/^\S+$/, { message: "taskId must not be empty or contain spaces" })
+  @MaxLength(TASK_ID_MAX_LENGTH)
+  @Matches(TASK_ID_PATTERN, { message: "taskId must not be empty or contain spaces" })
   taskId!: string;
 
   @Field(() => String, { nullable: true, description: "The site (domain); required for BAIDU_GEO." })

@@ -16,6 +16,7 @@ import {
   type SitePrefetchTasksArgs,
 } from "./prefetch-tasks.args";
 import { ProviderAccountType } from "./provider-account.type";
+import { taskRefRules } from "./validators";
 
 @ArgsType()
 export class IdsArgs {
@@ -61,14 +62,15 @@ export function listPrefetchTasks(
   );
 }
 
-/** Loads tasks by global id; ids that are not ours resolve to null, like unknown ones. */
+/** Loads tasks by global id; ids that are not ours (or break the typed arguments' rules) resolve to null, like unknown ones. */
 export function loadByGlobalIds(
   ctx: Context,
   ids: readonly string[],
 ): Promise<(PrefetchTask | null | Error)[]> {
+  const rules = taskRefRules(ctx.now);
   return Promise.all(
     ids.map((id) => {
-      const ref = decodeGlobalId(id);
+      const ref = decodeGlobalId(id, rules);
       return ref ? ctx.loaders.task.load(ref).catch((err: Error) => err) : Promise.resolve(null);
     }),
   );

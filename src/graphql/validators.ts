@@ -3,12 +3,11 @@ import {
   type ValidationArguments,
   type ValidatorConstraintInterface,
 } from "class-validator";
-import { isProviderKind } from "../domain/provider-kind";
+import { isProviderKind, type ProviderKind } from "../domain/provider-kind";
+import { isHostname, type TaskRefRules } from "../domain/task-ref-rules";
 import { providerModule } from "../providers/modules";
 
-/** A DNS hostname: letters, digits, hyphens and dots, at most 253 characters, no scheme or path. */
-export const HOSTNAME_PATTERN =
-  /^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$/;
+export { HOSTNAME_PATTERN } from "../domain/task-ref-rules";
 
 /** Longest window a connection may span; it is split into the provider's own maximum span upstream. */
 export const MAX_TOTAL_WINDOW_DAYS = 366;
@@ -19,15 +18,25 @@ interface SiteHolder {
   after?: string | null;
 }
 
+/** Whether the provider's lookups and lists need a site: a capability of the provider, not a list here. */
+export function siteRequiredFor(provider: ProviderKind): boolean {
+  return providerModule(provider).capabilities.siteRequired;
+}
+
+/** The rules decodeGlobalId holds a decoded ref to: the typed arguments' own (see task-ref-rules.ts). */
+export function taskRefRules(now: Date): TaskRefRules {
+  return { now, siteRequired: siteRequiredFor };
+}
+
 /** `site`: required where the provider needs it (a capability of the provider, not a list here), and a hostname. */
 @ValidatorConstraint({ name: "siteForProvider" })
 export class SiteForProviderConstraint implements ValidatorConstraintInterface {
   validate(value: unknown, args: ValidationArguments): boolean {
     const o = args.object as SiteHolder;
     if (value === null || value === undefined) {
-      return !(isProviderKind(o.provider) && providerModule(o.provider).capabilities.siteRequired);
+      return !(isProviderKind(o.provider) && siteRequiredFor(o.provider));
     }
-    return typeof value === "string" && HOSTNAME_PATTERN.test(value);
+    return typeof value === "string" && isHostname(value);
   }
 
   defaultMessage(args: ValidationArguments): string {

@@ -2,6 +2,7 @@ import { providerDisplayName } from "../domain/provider-kind";
 import { setMaxListeners } from "node:events";
 import { AppError, ErrorCode, UpstreamError } from "../errors/app-error";
 import { reservationRefusal } from "./fair-share";
+import type { TraceParent } from "./traceparent";
 
 /** Why an operation's remaining upstream work stopped before it finished. */
 export type AbortCause = "client-gone" | "deadline" | "finished";
@@ -13,6 +14,10 @@ export interface OperationScopeOptions {
   readonly caller: string;
   /** Milliseconds from now after which the operation's pending upstream work is cancelled; null: none. */
   readonly deadlineMs: number | null;
+  /** The request's id, on every log line of its upstream calls; absent outside a request. */
+  readonly requestId?: string;
+  /** The caller's W3C trace context, where it sent a valid `traceparent`: its trace id goes on those lines too. */
+  readonly trace?: TraceParent | null;
 }
 
 /**
@@ -28,6 +33,10 @@ export class OperationScope {
   cacheHits = 0;
   readonly caller: string;
   readonly maxCalls: number;
+  readonly requestId: string | null;
+  readonly trace: TraceParent | null;
+  /** What every log line about this operation's upstream calls carries: its request id and trace id. */
+  readonly logFields: Readonly<{ requestId?: string; traceId?: string }>;
   /** Calls reserved per provider/account, for each account's operation share. */
   private readonly accountCalls = new Map<string, number>();
   private readonly controller = new AbortController();
@@ -41,6 +50,12 @@ export class OperationScope {
     setMaxListeners(0, this.controller.signal);
     this.caller = options.caller;
     this.maxCalls = options.maxCalls;
+    this.requestId = options.requestId ?? null;
+    this.trace = options.trace ?? null;
+    this.logFields = {
+      ...(this.requestId !== null && { requestId: this.requestId }),
+      ...(this.trace !== null && { traceId: this.trace.traceId }),
+    };
     if (options.deadlineMs !== null) {
       this.timer = setTimeout(() => this.abort("deadline"), options.deadlineMs);
       this.timer.unref();

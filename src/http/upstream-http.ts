@@ -2,9 +2,14 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { errors as undiciErrors, type Dispatcher } from "undici";
 import type { Logger } from "pino";
 import { providerDisplayName } from "../domain/provider-kind";
-import { UpstreamError } from "../errors/app-error";
+import { AppError, UpstreamError } from "../errors/app-error";
 import { ConcurrencyLimit } from "./concurrency-limit";
-import { abortedError, type OperationScope } from "./operation-scope";
+import {
+  abortedError,
+  OperationAbandonedError,
+  OperationDeadlineError,
+  type OperationScope,
+} from "./operation-scope";
 import { UNLIMITED_BUDGET, type BudgetGrant, type RateBudget } from "./rate-budget";
 
 export interface UpstreamResponse {
@@ -42,6 +47,17 @@ export interface CallOutcome {
   readonly code?: string;
 }
 
+/**
+ * Where an account's upstream calls are counted (src/metrics): one `call` per request() with how it ended, one
+ * `attempt` per HTTP request sent with how long it took.
+ */
+export interface UpstreamObserver {
+  /** `outcome`: "ok", the error code it failed with, or "abandoned"/"deadline" where its operation stopped it. */
+  call(outcome: string): void;
+  /** `status`: "2xx".."5xx", or "timeout", "error" or "aborted" where no answer came. */
+  attempt(status: string, seconds: number): void;
+}
+
 export interface UpstreamHttpOptions {
   readonly provider: string;
   readonly account: string;
@@ -54,6 +70,7 @@ export interface UpstreamHttpOptions {
   readonly budget?: RateBudget;
   /** Largest body we read before giving up (a defence against a runaway upstream). */
   readonly maxBodyBytes?: number;
+  readonly observer?: UpstreamObserver | undefined;
 }
 
 export interface UpstreamRequest {
@@ -112,6 +129,7 @@ export class UpstreamHttp {
   /** Marks the outcome of a call whose status the provider client classified (e.g. a 404 that is "not found"). */
   recordOutcome(ok: boolean, code?: string): void {
     this.last = code === undefined ? { at: new Date(), ok } : { at: new Date(), ok, code };
+    this.options.observer?.call(ok ? "ok" : (code ?? "error"));
   }
 
   /**
@@ -150,13 +168,14 @@ export class UpstreamHttp {
           throw err;
         }
       } catch (err) {
-        if (scope?.aborted) throw this.aborted(scope);
-        if (previous === null) throw err;
+        if (scope?.aborted) throw this.unrecorded(this.aborted(scope));
+        if (previous === null) throw this.unrecorded(err);
         if ("response" in previous) return previous.response;
         this.recordOutcome(false, previous.error.code);
         throw previous.error;
       }
       let sent = false;
+      let sentAt = 0;
       let response: UpstreamResponse;
       try {
         response = await this.slots.run(
@@ -164,6 +183,7 @@ export class UpstreamHttp {
             // Queued behind other calls while its operation ended: never sent.
             if (scope?.aborted) throw this.aborted(scope);
             sent = true;
+            sentAt = performance.now();
             return this.once(req, scope?.signal);
           },
           { signal: scope?.signal, queue: this.budget.queue ?? undefined },
@@ -174,29 +194,31 @@ export class UpstreamHttp {
           scope?.releaseCall(provider, account);
           await grant.giveBack();
         }
+        if (sent) this.observeAttempt(this.attemptFailure(err, scope), sentAt);
         // A call its operation stopped says nothing about the provider: not recorded for /readyz, not retried.
-        if (scope?.aborted) throw this.aborted(scope);
-        if (!sent) throw err;
+        if (scope?.aborted) throw this.unrecorded(this.aborted(scope));
+        if (!sent) throw this.unrecorded(err);
         const error = this.classify(err);
         if (last || error.code !== "UPSTREAM_UNAVAILABLE") {
           this.recordOutcome(false, error.code);
           throw error;
         }
         this.log.warn(
-          { attempt, path: redactPath(req.path), code: error.code },
+          { ...scope?.logFields, attempt, path: redactPath(req.path), code: error.code },
           "upstream call failed; retrying",
         );
         previous = { error };
         await this.pause(this.backoff(attempt, null), scope);
         continue;
       }
+      this.observeAttempt(`${Math.floor(response.statusCode / 100)}xx`, sentAt);
       let retryAfter = parseRetryAfter(response.headers["retry-after"]);
       if (response.statusCode === 429) retryAfter = await this.budget.penalize(retryAfter);
       response = { ...response, retryAfterSeconds: retryAfter };
       if (!last && this.retry.retryStatuses.has(response.statusCode)) {
         if (retryAfter !== null && retryAfter * 1000 > this.retry.maxDelayMs) return response;
         this.log.warn(
-          { attempt, path: redactPath(req.path), status: response.statusCode },
+          { ...scope?.logFields, attempt, path: redactPath(req.path), status: response.statusCode },
           "upstream status; retrying",
         );
         previous = { response };
@@ -212,9 +234,32 @@ export class UpstreamHttp {
     try {
       await sleep(ms, undefined, scope ? { signal: scope.signal } : {});
     } catch (err) {
-      if (scope?.aborted) throw this.aborted(scope);
-      throw err;
+      if (scope?.aborted) throw this.unrecorded(this.aborted(scope));
+      throw this.unrecorded(err);
     }
+  }
+
+  /**
+   * Counts a call that ends with an error not recorded for /readyz (refused by a limit or the full queue, or
+   * stopped with its operation); a recorded outcome is counted by recordOutcome.
+   */
+  private unrecorded(err: unknown): unknown {
+    const observer = this.options.observer;
+    if (observer === undefined) return err;
+    if (err instanceof OperationAbandonedError) observer.call("abandoned");
+    else if (err instanceof OperationDeadlineError) observer.call("deadline");
+    else observer.call(err instanceof AppError ? err.code : "error");
+    return err;
+  }
+
+  private observeAttempt(status: string, sentAt: number): void {
+    this.options.observer?.attempt(status, (performance.now() - sentAt) / 1000);
+  }
+
+  /** How an attempt sent upstream ended without an answer, for the latency histogram. */
+  private attemptFailure(err: unknown, scope: OperationScope | undefined): string {
+    if (scope?.aborted) return "aborted";
+    return this.classify(err).code === "UPSTREAM_TIMEOUT" ? "timeout" : "error";
   }
 
   private async once(req: UpstreamRequest, signal: AbortSignal | undefined): Promise<UpstreamResponse> {
@@ -243,7 +288,12 @@ export class UpstreamHttp {
       chunks.push(buf);
     }
     this.log.debug(
-      { path: redactPath(req.path), status: res.statusCode, ms: Math.round(performance.now() - started) },
+      {
+        ...req.scope?.logFields,
+        path: redactPath(req.path),
+        status: res.statusCode,
+        ms: Math.round(performance.now() - started),
+      },
       "upstream call",
     );
     return {

@@ -5,7 +5,7 @@ import type { PrefetchTask, TaskRef } from "../domain/prefetch-task";
 import type { ProviderKind } from "../domain/provider-kind";
 import type { OperationScope } from "../http/operation-scope";
 import type { RateBudget } from "../http/rate-budget";
-import type { CallOutcome } from "../http/upstream-http";
+import type { CallOutcome, UpstreamObserver } from "../http/upstream-http";
 
 /** A closed time interval [start, end] in UTC. */
 export interface TimeWindow {
@@ -104,6 +104,8 @@ export interface ProviderDeps {
   readonly logger: Logger;
   /** The account's call budget, built by the registry from its rateLimit or the module's defaultRateLimit. */
   readonly budget: RateBudget;
+  /** Where the account's upstream calls are counted (src/metrics); absent: nowhere. */
+  readonly upstreamObserver?: UpstreamObserver | undefined;
 }
 
 /**

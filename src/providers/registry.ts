@@ -11,7 +11,8 @@ import {
   type LimiterFactory,
   type RateBudget,
 } from "../http/rate-budget";
-import { ReusingProvider, type ReuseSettings } from "../reuse/reusing-provider";
+import type { UpstreamObserver } from "../http/upstream-http";
+import { ReusingProvider, type ReuseObserver, type ReuseSettings } from "../reuse/reusing-provider";
 import type { SharedCalls } from "../reuse/shared-calls";
 import type { SharedFinalTasks } from "../reuse/shared-final-tasks";
 import { providerModule } from "./modules";
@@ -36,6 +37,13 @@ export interface RegistryDeps {
   readonly limiter?: LimiterFactory;
   /** Where replicas share an account's identical calls and fresh answers (Redis); absent: this process only. */
   readonly sharedCalls?: (provider: ProviderKind, account: string) => SharedCalls;
+  /** Where an account's upstream calls and reuse are counted (src/metrics); absent: nowhere. */
+  readonly metricsFor?: (provider: ProviderKind, account: string) => AccountObservers;
+}
+
+export interface AccountObservers {
+  readonly upstream: UpstreamObserver;
+  readonly reuse: ReuseObserver;
 }
 
 /** The configured accounts as provider instances, looked up by (provider, account). */
@@ -73,6 +81,12 @@ export class ProviderRegistry {
   /** The account's call budget as it stands; null where the account has none or is not configured. */
   budgetStatus(kind: ProviderKind, account: string): Promise<BudgetStatus | null> {
     return this.budgets.get(accountKey(kind, account))?.status() ?? Promise.resolve(null);
+  }
+
+  /** Calls of the account waiting for its budget or a connection slot; null where it is not configured. */
+  queueDepth(kind: ProviderKind, account: string): number | null {
+    const budget = this.budgets.get(accountKey(kind, account));
+    return budget === undefined ? null : (budget.queue?.size ?? 0);
   }
 
   /**
@@ -133,6 +147,7 @@ export function createRegistry(accounts: readonly RegistryAccount[], deps: Regis
     accounts.map((account) => {
       const module = providerModule(account.provider);
       const budget = accountBudget(account, account.rateLimit ?? module.defaultRateLimit, deps);
+      const observers = deps.metricsFor?.(account.provider, account.name);
       budgets.set(accountKey(account.provider, account.name), budget);
       const provider = module.create(
         {
@@ -145,6 +160,7 @@ export function createRegistry(accounts: readonly RegistryAccount[], deps: Regis
           dispatcherFor: (origin) => deps.dispatchers.forOrigin(origin),
           logger: deps.logger,
           budget,
+          upstreamObserver: observers?.upstream,
         },
       );
       // Every entry point reaches the provider through its account's reuse rules (src/reuse).
@@ -153,6 +169,7 @@ export function createRegistry(accounts: readonly RegistryAccount[], deps: Regis
         logger: deps.logger,
         shared: deps.sharedFinalTasks?.(account.provider, account.name) ?? null,
         sharedCalls: deps.sharedCalls?.(account.provider, account.name) ?? null,
+        metrics: observers?.reuse ?? null,
       });
     }),
     budgets,

@@ -31,6 +31,20 @@ export interface ReuseSettings {
   readonly now?: () => number;
   /** Where the account says it learnt something about its provider. */
   readonly logger?: Logger;
+  /** Where its hits and misses are counted (src/metrics); absent: nowhere. */
+  readonly metrics?: ReuseObserver | null;
+}
+
+/**
+ * How a page or task was answered from reuse: a final task kept (here or, with Redis, by another replica), a
+ * fresh answer, or a call in flight that another operation (or replica) was making.
+ */
+export type ReuseKind = "final" | "fresh" | "joined";
+
+/** Counts an account's answers from reuse (hits) and those asked of the provider (misses). */
+export interface ReuseObserver {
+  hit(item: "page" | "task", kind: ReuseKind): void;
+  miss(item: "page" | "task", count: number): void;
 }
 
 type TaskResult = PrefetchTask | null | Error;
@@ -66,6 +80,7 @@ export class ReusingProvider implements PrefetchProvider {
   private inputsStable = true;
   private readonly now: () => number;
   private readonly logger: Logger | undefined;
+  private readonly metrics: ReuseObserver | null;
 
   constructor(
     private readonly inner: PrefetchProvider,
@@ -74,6 +89,7 @@ export class ReusingProvider implements PrefetchProvider {
     const now = settings.now ?? Date.now;
     this.now = now;
     this.logger = settings.logger;
+    this.metrics = settings.metrics ?? null;
     // Inputs of unfinished tasks are reused only where reuse is on at all (freshness > 0).
     this.earlier =
       inner.rowCompletion && settings.freshnessMs > 0
@@ -115,12 +131,14 @@ export class ReusingProvider implements PrefetchProvider {
 
   listPage(query: ListQuery, pageToken: string | null, scope?: OperationScope): Promise<ListPage> {
     if (this.freshPages === null) {
+      this.metrics?.miss("page", 1);
       return this.inner.listPage(query, pageToken, scope).then((page) => this.finishPage(page).page);
     }
     const key = pageKey(query, pageToken);
     const fresh = this.freshPages.get(key);
     if (fresh !== undefined) {
       if (scope) scope.cacheHits++;
+      this.metrics?.hit("page", "fresh");
       return Promise.resolve(fresh);
     }
     const running = this.pagesInFlight.get(key);
@@ -128,6 +146,7 @@ export class ReusingProvider implements PrefetchProvider {
     return untilAborted(running, scope, this.kind, this.account.name).then(
       (page) => {
         if (scope) scope.cacheHits++;
+        this.metrics?.hit("page", "joined");
         return page;
       },
       (err: unknown) => {
@@ -147,13 +166,18 @@ export class ReusingProvider implements PrefetchProvider {
   ): Promise<ListPage> {
     const pages = this.freshPages as FreshCache<ListPage>;
     const calls = this.calls;
-    const fetch = (): Promise<ObservedPage> =>
-      this.inner.listPage(query, pageToken, scope).then((page) => ({ page, observedAt: new Date() }));
+    const fetch = (): Promise<ObservedPage> => {
+      this.metrics?.miss("page", 1);
+      return this.inner.listPage(query, pageToken, scope).then((page) => ({ page, observedAt: new Date() }));
+    };
     const fetched: Promise<ObservedPage> =
       calls === null
         ? fetch()
         : calls.run(`p:${key}`, fetch, PAGE_CODEC, scope?.signal).then(({ value, shared }) => {
-            if (shared && scope) scope.cacheHits++;
+            if (shared) {
+              if (scope) scope.cacheHits++;
+              this.metrics?.hit("page", "joined");
+            }
             return value;
           });
     const call = fetched.then(({ page, observedAt }) => {
@@ -179,10 +203,12 @@ export class ReusingProvider implements PrefetchProvider {
     const joinedCalls: Promise<TaskResult>[] = [];
     for (let i = 0; i < refs.length; i++) {
       const key = keys[i] as string;
-      const known = this.finals.get(key) ?? this.freshTasks?.get(key);
+      const final = this.finals.get(key);
+      const known = final ?? this.freshTasks?.get(key);
       if (known !== undefined) {
         results[i] = known;
         if (scope) scope.cacheHits++;
+        this.metrics?.hit("task", final !== undefined ? "final" : "fresh");
         continue;
       }
       const running =
@@ -206,7 +232,10 @@ export class ReusingProvider implements PrefetchProvider {
       if (result instanceof Error && isOperationBound(result) && !scope?.aborted) retry.push(i);
       else {
         results[i] = result;
-        if (scope && result !== null && !(result instanceof Error)) scope.cacheHits++;
+        if (result !== null && !(result instanceof Error)) {
+          if (scope) scope.cacheHits++;
+          this.metrics?.hit("task", "joined");
+        }
       }
     });
     const mine = own === null ? [] : await own;
@@ -326,12 +355,15 @@ export class ReusingProvider implements PrefetchProvider {
         this.finals.offer(keys[indexes[j] as number] as string, task);
         results[j] = task;
         if (scope) scope.cacheHits++;
+        this.metrics?.hit("task", "final");
         return false;
       });
     }
     if (ask.length === 0) return results;
     const asked = ask.map((j) => indexes[j] as number);
     const calls = this.calls;
+    // With replicas sharing calls, a miss is counted where this replica makes the call (fetchTasksShared).
+    if (!(share && calls !== null)) this.metrics?.miss("task", asked.length);
     const found = await (
       share && calls !== null
         ? this.fetchTasksShared(calls, asked, refs, keys, scope)
@@ -374,6 +406,7 @@ export class ReusingProvider implements PrefetchProvider {
           const { value, shared } = await calls.run(
             `t:${flightKey(ref, keys[i] as string)}`,
             async () => {
+              this.metrics?.miss("task", 1);
               const [found] = await this.inner.getTasks([ref], scope);
               if (found instanceof Error) throw found;
               return { task: found ?? null };
@@ -381,7 +414,10 @@ export class ReusingProvider implements PrefetchProvider {
             TASK_CODEC,
             scope?.signal,
           );
-          if (shared && scope) scope.cacheHits++;
+          if (shared) {
+            if (scope) scope.cacheHits++;
+            this.metrics?.hit("task", "joined");
+          }
           return value.task;
         } catch (err) {
           return err instanceof Error ? err : new Error(String(err));

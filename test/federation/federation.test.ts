@@ -1,4 +1,5 @@
 import { decodeGlobalId, encodeGlobalId } from "../../src/domain/global-id";
+import { taskRefRules } from "../../src/graphql/validators";
 import { ProviderKind } from "../../src/domain/provider-kind";
 import type { PrefetchProvider } from "../../src/providers/provider";
 import { PrefetchTasksPageDocument } from "../__generated__/graphql";
@@ -137,7 +138,10 @@ describe("prefetch-graph in a supergraph with a sites subgraph, behind an in-pro
     expect([tasks.baidu.length, tasks.wangsu.length]).toEqual([3, 2]);
     const [b0, b1, b2] = tasks.baidu.map((t) => t.id);
     const [w0, w1] = tasks.wangsu.map((t) => t.id);
-    const unknown = encodeGlobalId({ ...decodeGlobalId(b0!)!, taskId: "no-such-task" });
+    const unknown = encodeGlobalId({
+      ...decodeGlobalId(b0!, taskRefRules(new Date()))!,
+      taskId: "no-such-task",
+    });
     const incident = (id: string, title: string, prefetchTaskId: string | undefined): IncidentRecord => ({
       id,
       title,

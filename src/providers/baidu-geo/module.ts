@@ -179,6 +179,7 @@ export function createBaiduGeoProvider(
     dispatcher: deps.dispatcherFor(url.origin),
     logger: deps.logger,
     budget: deps.budget,
+    observer: deps.upstreamObserver,
     ...(options.retry === undefined ? {} : { retry: options.retry }),
   });
   const client = new BaiduGeoClient({

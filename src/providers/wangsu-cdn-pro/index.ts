@@ -142,6 +142,7 @@ export const wangsuCdnProModule: ProviderModule<WangsuCdnProCredentials> = {
       dispatcher: deps.dispatcherFor(endpoint.origin),
       logger: deps.logger,
       budget: deps.budget,
+      observer: deps.upstreamObserver,
     });
     const client = new WangsuCdnProClient({
       account: account.name,

@@ -1,5 +1,6 @@
 import { decodeGlobalId, encodeGlobalId, taskIdentityKey } from "../../../src/domain/global-id";
 import type { TaskRef } from "../../../src/domain/prefetch-task";
+import { taskRefRules } from "../../../src/graphql/validators";
 
 describe("global ids", () => {
   const ref: TaskRef = {
@@ -10,9 +11,11 @@ describe("global ids", () => {
     createdAt: null,
   };
   const created = new Date("2025-11-10T02:50:39Z");
+  const now = new Date("2026-01-15T00:00:00Z");
+  const rules = taskRefRules(now);
 
   it("round-trip a ref, including a delimiter inside a part", () => {
-    expect(decodeGlobalId(encodeGlobalId(ref))).toEqual(ref);
+    expect(decodeGlobalId(encodeGlobalId(ref), rules)).toEqual(ref);
   });
 
   it("round-trip a ref without a site", () => {
@@ -23,7 +26,7 @@ describe("global ids", () => {
       taskId: "5dca2205f9e9cc0001df7b33",
       createdAt: null,
     };
-    expect(decodeGlobalId(encodeGlobalId(wangsu))).toEqual(wangsu);
+    expect(decodeGlobalId(encodeGlobalId(wangsu), rules)).toEqual(wangsu);
   });
 
   it("are stable: the same ref always gives the same id", () => {
@@ -36,9 +39,9 @@ describe("global ids", () => {
 
   it("round-trip a ref with its createdAt hint, in whole seconds", () => {
     const hinted = { ...ref, createdAt: created };
-    expect(decodeGlobalId(encodeGlobalId(hinted))).toEqual(hinted);
+    expect(decodeGlobalId(encodeGlobalId(hinted), rules)).toEqual(hinted);
     const fraction = { ...ref, createdAt: new Date("2025-11-10T02:50:39.750Z") };
-    expect(decodeGlobalId(encodeGlobalId(fraction))).toEqual(hinted);
+    expect(decodeGlobalId(encodeGlobalId(fraction), rules)).toEqual(hinted);
     expect(encodeGlobalId(fraction)).toBe(encodeGlobalId(hinted));
   });
 
@@ -62,15 +65,15 @@ describe("global ids", () => {
     const legacy = Buffer.from("PrefetchTask:1|BAIDU_GEO|default|www.example.com|abc%7Cdef").toString(
       "base64url",
     );
-    expect(decodeGlobalId(legacy)).toEqual(ref);
-    expect(encodeGlobalId(decodeGlobalId(legacy)!)).toBe(legacy);
+    expect(decodeGlobalId(legacy, rules)).toEqual(ref);
+    expect(encodeGlobalId(decodeGlobalId(legacy, rules)!)).toBe(legacy);
   });
 
   it("decode an empty sixth field as no createdAt", () => {
     const id = Buffer.from("PrefetchTask:1|BAIDU_GEO|default|www.example.com|abc%7Cdef|").toString(
       "base64url",
     );
-    expect(decodeGlobalId(id)).toEqual(ref);
+    expect(decodeGlobalId(id, rules)).toEqual(ref);
   });
 
   it("differ by createdAt, while the identity key does not", () => {
@@ -101,6 +104,46 @@ describe("global ids", () => {
     Buffer.from("PrefetchTask:1|BAIDU_GEO|a|s|b|-5").toString("base64url"),
     Buffer.from("PrefetchTask:1|BAIDU_GEO|a|s|b|1762743039|x").toString("base64url"),
   ])("decode %j to null", (id) => {
-    expect(decodeGlobalId(id)).toBeNull();
+    expect(decodeGlobalId(id, rules)).toBeNull();
+  });
+
+  /** An id built by hand, as a forger would: the same fields an issued id has, any values. */
+  const forged = (...fields: string[]): string =>
+    Buffer.from(["PrefetchTask:1", ...fields.map((f) => encodeURIComponent(f))].join("|")).toString(
+      "base64url",
+    );
+
+  it.each([
+    [
+      "a createdAt in the year 33658",
+      forged("BAIDU_GEO", "default", "www.example.com", "t1", "1000000000000"),
+    ],
+    ["a createdAt before 2000", forged("BAIDU_GEO", "default", "www.example.com", "t1", "946684799")],
+    [
+      "a createdAt more than a day after now",
+      forged("BAIDU_GEO", "default", "www.example.com", "t1", String(now.getTime() / 1000 + 86_401)),
+    ],
+    ["a site that is not a hostname", forged("BAIDU_GEO", "default", "https://www.example.com/x", "t1")],
+    ["a site of a 300-character label", forged("BAIDU_GEO", "default", `${"a".repeat(300)}.com`, "t1")],
+    ["no site for a provider that needs one", forged("BAIDU_GEO", "default", "", "t1")],
+    [
+      "a site for a provider whose identities carry none",
+      forged("WANGSU_CDN_PRO", "eu", "www.example.com", "t1"),
+    ],
+    [
+      "a task id longer than 256 characters",
+      forged("BAIDU_GEO", "default", "www.example.com", "t".repeat(257)),
+    ],
+    ["a task id with a space", forged("BAIDU_GEO", "default", "www.example.com", "t 1")],
+    ["an account that no config could name", forged("BAIDU_GEO", "-bad account", "www.example.com", "t1")],
+  ])("decode an id with %s to null, as the typed arguments would refuse it", (_what, id) => {
+    expect(decodeGlobalId(id, rules)).toBeNull();
+  });
+
+  it("accept the bounds themselves: 2000-01-01 and a day after now", () => {
+    for (const seconds of ["946684800", String(now.getTime() / 1000 + 86_400)]) {
+      const ref = decodeGlobalId(forged("BAIDU_GEO", "default", "www.example.com", "t1", seconds), rules);
+      expect(ref?.createdAt?.getTime()).toBe(Number(seconds) * 1000);
+    }
   });
 });
