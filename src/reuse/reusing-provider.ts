@@ -187,12 +187,7 @@ export class ReusingProvider implements PrefetchProvider {
       pages.set(key, finished.page, observedAt);
       return finished.page;
     });
-    this.pagesInFlight.set(key, call);
-    const forget = (): void => {
-      if (this.pagesInFlight.get(key) === call) this.pagesInFlight.delete(key);
-    };
-    call.then(forget, forget);
-    return call;
+    return inFlight(this.pagesInFlight, key, call);
   }
 
   async getTasks(refs: readonly TaskRef[], scope?: OperationScope): Promise<ReadonlyArray<TaskResult>> {
@@ -327,12 +322,12 @@ export class ReusingProvider implements PrefetchProvider {
     if (share && this.freshTasks !== null) {
       indexes.forEach((i, j) => {
         const key = flightKey(refs[i] as TaskRef, keys[i] as string);
-        const call = batch.then((r) => r[j] ?? null);
-        this.tasksInFlight.set(key, call);
-        const forget = (): void => {
-          if (this.tasksInFlight.get(key) === call) this.tasksInFlight.delete(key);
-        };
-        call.then(forget, forget);
+        // Joiners await it; the batch's own caller handles its outcome.
+        void inFlight(
+          this.tasksInFlight,
+          key,
+          batch.then((r) => r[j] ?? null),
+        );
       });
     }
     return batch;
@@ -488,6 +483,16 @@ function pageBytes(page: ListPage): number {
  */
 function flightKey(ref: TaskRef, identity: string): string {
   return ref.createdAt ? `${identity}#hinted` : identity;
+}
+
+/** Registers a call as in flight under `key` until it settles (unless a newer call has taken the key since). */
+function inFlight<T>(calls: Map<string, Promise<T>>, key: string, call: Promise<T>): Promise<T> {
+  calls.set(key, call);
+  const forget = (): void => {
+    if (calls.get(key) === call) calls.delete(key);
+  };
+  call.then(forget, forget);
+  return call;
 }
 
 /** Waits for another operation's call, but no longer than the waiting operation itself may run. */
