@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { Context } from "./context";
+import { logMaskedErrors } from "./errors/format-error";
 import { boundedText } from "./log-fields";
 
 /**
@@ -12,6 +13,10 @@ export function operationLogPlugin(): ApolloServerPlugin<Context> {
     requestDidStart() {
       const started = performance.now();
       return Promise.resolve({
+        didEncounterErrors({ contextValue, errors }) {
+          logMaskedErrors(contextValue.logger, errors);
+          return Promise.resolve();
+        },
         willSendResponse({ contextValue, operationName, request, response }) {
           if (response.body.kind === "single") {
             const result = response.body.singleResult;

@@ -77,7 +77,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     // introspection is off (production's default), since then it is the only way to map the schema from outside;
     // with introspection on the schema is public anyway, and the hints help whoever is exploring it.
     hideSchemaDetailsFromClientErrors: !options.introspection,
-    formatError: createFormatError(logger, { hideSchemaDetails: !options.introspection }),
+    formatError: createFormatError({ hideSchemaDetails: !options.introspection }),
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT and stops the whole app (HTTP, upstream pools, Redis, sandbox) in order; a
     // second set of handlers inside Apollo raced it and left the process running.
@@ -129,8 +129,15 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
     if (url.pathname === "/readyz") return sendJson(res, leaving ? 503 : 200, readiness(services, leaving));
-    // An operator endpoint like /readyz, without an API key: keep it off the public route (README, "Deploying").
-    if (url.pathname === "/metrics" && options.metrics) return sendMetrics(res, options.metrics);
+    // An operator endpoint: keep it off the public route (README, "Deploying"). It names accounts and operations,
+    // so with access control on it takes any valid API key (Prometheus sends one as a bearer token).
+    if (url.pathname === "/metrics" && options.metrics) {
+      if (services.apiKeys && !services.apiKeys.authenticate(req.headers.authorization).ok) {
+        res.setHeader("www-authenticate", 'Bearer realm="prefetch-graph"');
+        return sendJson(res, 401, { error: "an API key is required" });
+      }
+      return sendMetrics(res, options.metrics);
+    }
     if (options.landing?.handle(req, res)) return;
     if (url.pathname !== GRAPHQL_PATH) return sendJson(res, 404, { error: "not found" });
     // CORS before the API key check: a browser's preflight never carries the key (src/http/cors.ts).

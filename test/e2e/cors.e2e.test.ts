@@ -1,11 +1,9 @@
-import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { chromium, type Browser } from "playwright-core";
+import { type Browser } from "playwright-core";
 import { startTestServer, type TestServer } from "../support/harness";
+import { launchChromium, SKIP_BROWSER } from "../support/browser";
 
-const CHROMIUM = "/usr/bin/chromium";
-const SKIP = process.env.PREFETCH_GRAPH_SKIP_BROWSER === "1";
 const QUERY = `{ prefetchTasks(provider: BAIDU_GEO, site: "www.example.com", first: 1) { nodes { taskId } } }`;
 
 /** What the page's fetch came to: the answer it could read, or the error it got. */
@@ -40,8 +38,7 @@ async function servePage(html: () => string): Promise<{ origin: string; server: 
   return { origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
 
-// PREFETCH_GRAPH_SKIP_BROWSER=1 is the only way to leave this out: a missing browser fails, loudly.
-(SKIP ? describe.skip : describe)("a browser client on another origin", () => {
+(SKIP_BROWSER ? describe.skip : describe)("a browser client on another origin", () => {
   let api: TestServer;
   let allowed: { origin: string; server: Server };
   let other: { origin: string; server: Server };
@@ -50,12 +47,6 @@ async function servePage(html: () => string): Promise<{ origin: string; server: 
   const received: { method: string; origin: string | undefined }[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `No Chromium at ${CHROMIUM}: this test drives a real browser. Install it ` +
-          "(Debian/Ubuntu: `sudo apt-get install -y chromium`), or set PREFETCH_GRAPH_SKIP_BROWSER=1 to skip it.",
-      );
-    }
     // The pages are served before the API starts, so that the allowed origin (its port) is known to its config.
     allowed = await servePage(() => clientPage(api.url));
     other = await servePage(() => clientPage(api.url));
@@ -63,19 +54,7 @@ async function servePage(html: () => string): Promise<{ origin: string; server: 
     api.app.server.http.on("request", (req: { method?: string; headers: { origin?: string } }) =>
       received.push({ method: req.method ?? "", origin: req.headers.origin }),
     );
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
   }, 90_000);
 
   afterAll(async () => {

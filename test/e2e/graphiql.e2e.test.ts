@@ -1,15 +1,14 @@
-import { existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import { createApp, type App } from "../../src/app";
 import { loadConfig } from "../../src/config/load-config";
 import { buildAppSchema } from "../../src/schema";
 import { GRAPHQL_PATH } from "../../src/server";
+import { launchChromium, SKIP_BROWSER } from "../support/browser";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = join(__dirname, "..", "..", "test-output", "graphiql.png");
-const SKIP = process.env.PREFETCH_GRAPH_SKIP_BROWSER === "1";
 
 /**
  * Runs in the page: the result pane's text from CodeMirror 5's model, since its DOM holds only the lines in
@@ -23,8 +22,7 @@ function resultPaneText(): string {
   return document.querySelector(".result-window .CodeMirror")?.CodeMirror?.getValue() ?? "";
 }
 
-// PREFETCH_GRAPH_SKIP_BROWSER=1 is the only way to leave this out: a missing browser fails, loudly.
-(SKIP ? describe.skip : describe)("GraphiQL in a real browser", () => {
+(SKIP_BROWSER ? describe.skip : describe)("GraphiQL in a real browser", () => {
   let app: App;
   let origin: string;
   let browser: Browser;
@@ -35,12 +33,6 @@ function resultPaneText(): string {
   let rendered: string;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `No Chromium at ${CHROMIUM}: this test drives GraphiQL in a real browser. Install it ` +
-          "(Debian/Ubuntu: `sudo apt-get install -y chromium`), or set PREFETCH_GRAPH_SKIP_BROWSER=1 to skip it.",
-      );
-    }
     app = await createApp(
       loadConfig({ PREFETCH_GRAPH_CURSOR_SECRET: "e2e-tests-cursor-secret-0123456789abcdef" }),
       {
@@ -51,19 +43,7 @@ function resultPaneText(): string {
     const address = await app.server.listen(0, "127.0.0.1");
     origin = `http://127.0.0.1:${address.port}`;
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-        "--disable-quic",
-      ],
-      timeout: 30_000,
-    });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
     page.setDefaultTimeout(20_000);
     page.on("request", (request) => requested.push(request.url()));

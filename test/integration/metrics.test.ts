@@ -1,8 +1,7 @@
-import { Writable } from "node:stream";
-import pino from "pino";
 import { request } from "undici";
 import { apiKeyDigest } from "../../src/access/api-keys";
 import { PrefetchTasksPageDocument } from "../__generated__/graphql";
+import { captureLogs } from "../support/log-capture";
 import { daysBefore, postGraphQL, startTestServer, type TestServer } from "../support/harness";
 import { writeTempFile } from "../support/temp-files";
 
@@ -24,7 +23,7 @@ function sample(text: string, name: string, labels: Record<string, string>): num
 }
 
 describe("/metrics and the request id and trace id in the logs", () => {
-  const lines: Record<string, unknown>[] = [];
+  const { logger, lines } = captureLogs("debug");
   let server: TestServer;
   let metricsUrl: string;
 
@@ -46,14 +45,7 @@ describe("/metrics and the request id and trace id in the logs", () => {
   }
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString("utf8").split("\n"))
-          if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    server = await startTestServer({ logger: pino({ level: "debug" }, sink) });
+    server = await startTestServer({ logger });
     metricsUrl = server.url.replace(/\/graphql$/, "/metrics");
   });
   afterAll(() => server.close());
@@ -172,15 +164,18 @@ describe("/metrics and the request id and trace id in the logs", () => {
     expect(JSON.stringify(lines)).not.toContain(traceparent.slice(3, 35));
   });
 
-  it("answers /metrics without an API key while /graphql asks for one", async () => {
+  it("asks for an API key on /metrics too when access control is on, and serves any valid one", async () => {
+    const key = "k".repeat(40);
     const keys = writeTempFile("api-keys.json", {
-      keys: [{ name: "ops", sha256: apiKeyDigest("k".repeat(40)), allow: [{ provider: "*", account: "*" }] }],
+      keys: [{ name: "ops", sha256: apiKeyDigest(key), allow: [{ provider: "*", account: "*" }] }],
     });
     const guarded = await startTestServer({ env: { PREFETCH_GRAPH_API_KEYS: keys } });
     try {
-      const refused = await postGraphQL(guarded.url, { query: "{ __typename }" });
-      expect(refused.status).toBe(401);
-      const res = await request(guarded.url.replace(/\/graphql$/, "/metrics"));
+      const metrics = guarded.url.replace(/\/graphql$/, "/metrics");
+      const refused = await request(metrics);
+      expect(refused.statusCode).toBe(401);
+      expect(await refused.body.text()).not.toContain("prefetch_graph_");
+      const res = await request(metrics, { headers: { authorization: `Bearer ${key}` } });
       expect(res.statusCode).toBe(200);
       expect(await res.body.text()).toContain("# TYPE prefetch_graph_upstream_calls_total counter");
     } finally {

@@ -1,21 +1,13 @@
-import { Writable } from "node:stream";
-import pino from "pino";
 import { PrefetchTasksPageDocument } from "../__generated__/graphql";
+import { captureLogs } from "../support/log-capture";
 import { startTestServer, type TestServer } from "../support/harness";
 
 describe("the operation log", () => {
-  const lines: Record<string, unknown>[] = [];
+  const { logger, lines } = captureLogs("info");
   let server: TestServer;
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString("utf8").split("\n"))
-          if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-        done();
-      },
-    });
-    server = await startTestServer({ logger: pino({ level: "info" }, sink) });
+    server = await startTestServer({ logger });
   });
   afterAll(() => server.close());
 

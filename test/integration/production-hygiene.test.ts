@@ -1,10 +1,9 @@
-import { Writable } from "node:stream";
-import pino from "pino";
 import { decodeGlobalId, encodeGlobalId } from "../../src/domain/global-id";
 import type { TaskRef } from "../../src/domain/prefetch-task";
 import { taskRefRules } from "../../src/graphql/validators";
 import { PrefetchTasksPageDocument } from "../__generated__/graphql";
 import { daysBefore, postGraphQL, startTestServer, type TestServer } from "../support/harness";
+import { captureLogs } from "../support/log-capture";
 
 const SITE = "www.example.com";
 /** The sandbox serves in production only when asked to; GraphiQL, and with it introspection, stay off. */
@@ -13,26 +12,15 @@ const PRODUCTION = { NODE_ENV: "production", PREFETCH_GRAPH_SANDBOX: "on" };
 type LogLine = Record<string, unknown> & { level: number; msg: string };
 
 describe("production hygiene", () => {
-  const lines: LogLine[] = [];
-  /** Raw lines as written, to measure what a client can make the server write. */
-  const raw: string[] = [];
+  /** Parsed, and raw as written, to measure what a client can make the server write. */
+  const { logger, lines, raw } = captureLogs<LogLine>("info");
   let server: TestServer;
   let development: TestServer;
   let real: TaskRef;
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString("utf8").split("\n")) {
-          if (!line) continue;
-          raw.push(line);
-          lines.push(JSON.parse(line) as LogLine);
-        }
-        done();
-      },
-    });
     [server, development] = await Promise.all([
-      startTestServer({ env: PRODUCTION, logger: pino({ level: "info" }, sink) }),
+      startTestServer({ env: PRODUCTION, logger }),
       startTestServer(),
     ]);
     const anchor = server.sandbox.baiduGeo.anchor;

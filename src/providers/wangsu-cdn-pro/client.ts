@@ -53,7 +53,7 @@ export class WangsuCdnProClient {
     }
     return this.options.http.readJson(res, {
       narrow: (body) => parsePrefetchDetail(body, this.options.account),
-      statusError: (r) => this.statusError(r),
+      statusError: (r) => this.statusError(r, args.scope),
     });
   }
 
@@ -90,7 +90,7 @@ export class WangsuCdnProClient {
     const res = await this.get(`/cdn/prefetches?${query}`, args.scope);
     return this.options.http.readJson(res, {
       narrow: (body) => parsePrefetchList(body, this.options.account),
-      statusError: (r) => this.statusError(r),
+      statusError: (r) => this.statusError(r, args.scope),
     });
   }
 
@@ -103,11 +103,16 @@ export class WangsuCdnProClient {
     });
   }
 
-  private statusError(res: UpstreamResponse): UpstreamError {
+  private statusError(res: UpstreamResponse, scope: OperationScope | undefined): UpstreamError {
     const body = readErrorBody(res.text, ERROR_REQUEST_ID_KEYS);
     // The upstream's own message is logged, not echoed to clients: it is free text we do not control.
     this.options.logger.warn(
-      { status: res.statusCode, upstreamCode: body.code, upstreamMessage: body.message?.slice(0, 300) },
+      {
+        ...scope?.logFields,
+        status: res.statusCode,
+        upstreamCode: body.code,
+        upstreamMessage: body.message?.slice(0, 300),
+      },
       "upstream error status",
     );
     return upstreamStatusError(res, {
