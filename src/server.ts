@@ -34,6 +34,8 @@ export interface ServerOptions {
   readonly schema: GraphQLSchema;
   readonly services: AppServices;
   readonly introspection: boolean;
+  /** NODE_ENV=production: error messages never carry schema hints, whatever introspection says. */
+  readonly production?: boolean;
   /** Upstream calls one operation may cause, whatever its shape. */
   readonly maxUpstreamCallsPerOperation: number;
   /** After this long an operation's pending upstream work is cancelled (UPSTREAM_TIMEOUT on its fields). */
@@ -69,15 +71,16 @@ export interface AppServer {
 export async function createServer(options: ServerOptions): Promise<AppServer> {
   const { services } = options;
   const logger = services.logger;
+  const hideSchemaDetails = !options.introspection || options.production === true;
   const apollo = new ApolloServer<Context>({
     schema: options.schema,
     introspection: options.introspection,
     includeStacktraceInErrorResponses: false,
-    // "Did you mean …?" names fields, arguments and enum values the client did not ask about. Hidden whenever
-    // introspection is off (production's default), since then it is the only way to map the schema from outside;
-    // with introspection on the schema is public anyway, and the hints help whoever is exploring it.
-    hideSchemaDetailsFromClientErrors: !options.introspection,
-    formatError: createFormatError({ hideSchemaDetails: !options.introspection }),
+    // "Did you mean …?" names fields, arguments and enum values the client did not ask about. Hidden in production
+    // and wherever introspection is off, since then it is the only way to map the schema from outside; in
+    // development with introspection on the schema is public anyway, and the hints help whoever explores it.
+    hideSchemaDetailsFromClientErrors: hideSchemaDetails,
+    formatError: createFormatError({ hideSchemaDetails }),
     csrfPrevention: true,
     // main.ts owns SIGTERM/SIGINT and stops the whole app (HTTP, upstream pools, Redis, sandbox) in order; a
     // second set of handlers inside Apollo raced it and left the process running.
@@ -108,6 +111,15 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
   const http = createHttpServer((req, res) => {
     // A request on a connection accepted before the listener closed. Refused before it reaches Apollo: once the
     // drain ends Apollo stops, and an operation started then would answer 500.
+    // CORS grants first, so that a browser client can read every answer: a 503 while draining, a 500, a 401.
+    // A preflight (OPTIONS) gets its own grant in handle().
+    if (req.method !== "OPTIONS") {
+      for (const [name, value] of Object.entries(
+        corsResponseHeaders(options.corsOrigins ?? [], req.headers),
+      )) {
+        res.setHeader(name, value);
+      }
+    }
     if (draining) return refuseWhileDraining(req, res);
     if (leaving) res.setHeader("connection", "close");
     inFlight.add(res);
@@ -149,10 +161,6 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
       if (answer.body) return sendJson(res, answer.status, answer.body);
       res.writeHead(answer.status).end();
       return;
-    }
-    // Set before anything can answer, so that a browser client can read the 4xx and 401s too.
-    for (const [name, value] of Object.entries(corsResponseHeaders(corsOrigins, req.headers))) {
-      res.setHeader(name, value);
     }
 
     const requestId = validRequestId(req.headers["x-request-id"]) ?? randomUUID();

@@ -63,6 +63,19 @@ describe("production hygiene", () => {
       }
     });
 
+    it("are left out in production even where GraphiQL and introspection are switched on", async () => {
+      const open = await startTestServer({ env: { ...PRODUCTION, PREFETCH_GRAPH_GRAPHIQL: "on" } });
+      try {
+        for (const body of [misspelledField, misspelledEnum]) {
+          const res = await post(body, open);
+          expect(res.errors?.length).toBeGreaterThan(0);
+          expect(JSON.stringify(res.errors)).not.toMatch(/Did you mean/);
+        }
+      } finally {
+        await open.close();
+      }
+    });
+
     it("are still given in development, where introspection shows the schema anyway", async () => {
       const field = await post(misspelledField, development);
       expect(field.errors?.[0]?.message).toMatch(/Did you mean "id"\?/);
