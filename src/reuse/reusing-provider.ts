@@ -124,15 +124,10 @@ export class ReusingProvider implements PrefetchProvider {
     return this.inner.lastOutcome();
   }
 
-  /** Final tasks held in this process, for tests and /readyz. */
-  get finalTasksHeld(): number {
-    return this.finals.size;
-  }
-
   listPage(query: ListQuery, pageToken: string | null, scope?: OperationScope): Promise<ListPage> {
     if (this.freshPages === null) {
       this.metrics?.miss("page", 1);
-      return this.inner.listPage(query, pageToken, scope).then((page) => this.finishPage(page).page);
+      return this.inner.listPage(query, pageToken, scope).then((page) => this.finishPage(page));
     }
     const key = pageKey(query, pageToken);
     const fresh = this.freshPages.get(key);
@@ -184,8 +179,8 @@ export class ReusingProvider implements PrefetchProvider {
       // Completed here, from this replica's own lookups: another replica's page is published as it was listed.
       const finished = this.finishPage(page);
       // Aged from when the provider answered, wherever the answer came from.
-      pages.set(key, finished.page, observedAt);
-      return finished.page;
+      pages.set(key, finished, observedAt);
+      return finished;
     });
     return inFlight(this.pagesInFlight, key, call);
   }
@@ -244,10 +239,10 @@ export class ReusingProvider implements PrefetchProvider {
   }
 
   /** A page as this account serves it: rows completed where they can be, complete rows remembered. */
-  private finishPage(page: ListPage): { page: ListPage } {
+  private finishPage(page: ListPage): ListPage {
     const { page: completed, composed } = this.completeRows(page);
     this.prime(completed, composed);
-    return { page: completed };
+    return completed;
   }
 
   /**
