@@ -1,6 +1,9 @@
-import { Field, ObjectType } from "type-graphql";
+import { Directive, Field, ObjectType } from "type-graphql";
 import { PrefetchTaskType } from "./prefetch-task.type";
 
+// Relay's PageInfo is defined by nearly every company graph too: @shareable, with exactly Relay's field set, so
+// composing with a graph that has its own (marked @shareable as well) succeeds.
+@Directive("@shareable")
 @ObjectType("PageInfo", { description: "Relay connection page information." })
 export class PageInfoType {
   @Field(() => Boolean, {

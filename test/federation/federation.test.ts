@@ -186,6 +186,36 @@ describe("prefetch-graph in a supergraph with a sites subgraph, behind an in-pro
     expect(composition.hints).toEqual([]);
   });
 
+  it("shares Relay's PageInfo with a company subgraph that defines its own: both pages through one gateway", async () => {
+    const res = await gateway.execute<{
+      cdnSitePage: { nodes: { domain: string }[]; pageInfo: Record<string, unknown> };
+      cdnSite: { prefetchTasks: { pageInfo: Record<string, unknown> } | null } | null;
+    }>(
+      `query ($s: DateTime!, $e: DateTime!) {
+        cdnSitePage(first: 1) { nodes { domain } pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+        cdnSite(domain: "${WWW}") {
+          prefetchTasks(provider: BAIDU_GEO, startTime: $s, endTime: $e, first: 1) {
+            pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+          }
+        }
+      }`,
+      { s: window.start.toISOString(), e: window.end.toISOString() },
+    );
+    expect(res.errors).toBeUndefined();
+    // The sites subgraph's PageInfo, as it resolved it.
+    expect(res.data!.cdnSitePage).toEqual({
+      nodes: [{ domain: WWW }],
+      pageInfo: { hasNextPage: true, hasPreviousPage: false, startCursor: WWW, endCursor: WWW },
+    });
+    // prefetch-graph's, through the entity the sites subgraph owns.
+    expect(res.data!.cdnSite!.prefetchTasks!.pageInfo).toEqual({
+      hasNextPage: server.sandbox.baiduGeo.recordIds(WWW, window).length > 1,
+      hasPreviousPage: false,
+      startCursor: expect.any(String),
+      endCursor: expect.any(String),
+    });
+  });
+
   it("resolves the tasks another subgraph references, duplicates included", async () => {
     const ids = ["inc-1", "inc-2", "inc-3", "inc-4", "inc-5", "inc-6"];
     const res = await gateway.execute<IncidentsData>(INCIDENTS, { ids });

@@ -5,8 +5,9 @@ import { buildSubgraphSchema } from "@apollo/subgraph";
 import { parse } from "graphql";
 
 /**
- * A second subgraph for the federation tests only: it owns CdnSite (with an owner this subgraph alone knows)
- * and references PrefetchTask by key, as a team's incident tracker would.
+ * A second subgraph for the federation tests only: it owns CdnSite (with an owner this subgraph alone knows),
+ * references PrefetchTask by key, as a team's incident tracker would, and pages its sites with its own Relay
+ * PageInfo marked @shareable, as nearly every company graph already does.
  */
 export const SITES_TYPE_DEFS = parse(/* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])
@@ -30,8 +31,23 @@ export const SITES_TYPE_DEFS = parse(/* GraphQL */ `
     id: ID!
   }
 
+  type PageInfo @shareable {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
+
+  "Sites, a page at a time."
+  type CdnSiteConnection {
+    nodes: [CdnSite!]!
+    pageInfo: PageInfo!
+  }
+
   type Query {
     cdnSites: [CdnSite!]!
+    "The first sites, in domain order."
+    cdnSitePage(first: Int!): CdnSiteConnection!
     cdnSite(domain: String!): CdnSite
     "Only these incidents, in this order; all when omitted."
     incidents(ids: [ID!]): [WarmupIncident!]!
@@ -67,6 +83,18 @@ export async function startSitesSubgraph(data: SitesData): Promise<SitesSubgraph
     resolvers: {
       Query: {
         cdnSites: () => data.sites,
+        cdnSitePage: (_: unknown, args: { first: number }) => {
+          const nodes = data.sites.slice(0, args.first);
+          return {
+            nodes,
+            pageInfo: {
+              hasNextPage: data.sites.length > nodes.length,
+              hasPreviousPage: false,
+              startCursor: nodes[0]?.domain ?? null,
+              endCursor: nodes[nodes.length - 1]?.domain ?? null,
+            },
+          };
+        },
         cdnSite: (_: unknown, args: { domain: string }) =>
           data.sites.find((s) => s.domain === args.domain) ?? null,
         incidents: (_: unknown, args: { ids?: readonly string[] | null }) =>
