@@ -3,17 +3,13 @@ import { performance } from "node:perf_hooks";
 import {
   NodesByIdsDocument,
   PrefetchTaskByIdDocument,
+  PrefetchTasksLazyDocument,
   PrefetchTasksPageDocument,
   type PrefetchTasksPageQuery,
 } from "../__generated__/graphql";
 import { daysBefore, startTestServer, type GraphQLResponse, type TestServer } from "../support/harness";
 import { runBudgetBench } from "./budget";
-import {
-  baiduUnfinishedEdges,
-  UNFINISHED,
-  UnfinishedTasksLazyDocument,
-  wangsuUnfinishedCount,
-} from "./unfinished";
+import { baiduUnfinishedEdges, UNFINISHED, wangsuUnfinishedCount } from "./unfinished";
 
 /**
  * `npm run bench`: side-by-side figures of the choices that matter for speed, measured in one run against the
@@ -90,7 +86,7 @@ async function main(): Promise<void> {
     const wDay = { startTime: daysBefore(wAnchor, 1).toISOString(), endTime: wAnchor.toISOString() };
     const wExpected = wangsuUnfinishedCount(server, { start: daysBefore(wAnchor, 1), end: wAnchor });
     const lazy = (wide: boolean) => () =>
-      server.gql(UnfinishedTasksLazyDocument, {
+      server.gql(PrefetchTasksLazyDocument, {
         provider: "WANGSU_CDN_PRO",
         ...wDay,
         status: UNFINISHED,

@@ -1,10 +1,6 @@
-import type { TypedDocumentNode } from "@graphql-typed-document-node/core";
-import { parse } from "graphql";
 import {
   PrefetchTasksPageDocument,
   type PrefetchStatus,
-  type PrefetchTasksLazyQuery,
-  type PrefetchTasksLazyQueryVariables,
   type PrefetchTasksPageQuery,
 } from "../__generated__/graphql";
 import type { TestServer } from "../support/harness";
@@ -15,46 +11,6 @@ import type { TestServer } from "../support/harness";
  * never reused at freshness 0 (the harness default), so every run of a pair over these asks the provider again.
  */
 export const UNFINISHED: PrefetchStatus[] = ["WAITING", "IN_PROGRESS"];
-
-/** PrefetchTasksLazy with a status filter (test/operations has none; the generated types are reused). */
-export const UnfinishedTasksLazyDocument = parse(`
-  query UnfinishedTasksLazy(
-    $provider: ProviderKind!
-    $site: String
-    $startTime: DateTime
-    $endTime: DateTime
-    $status: [PrefetchStatus!]
-    $first: Int
-    $withTargets: Boolean!
-    $withDetails: Boolean!
-  ) {
-    prefetchTasks(
-      provider: $provider
-      site: $site
-      startTime: $startTime
-      endTime: $endTime
-      status: $status
-      first: $first
-    ) {
-      nodes {
-        id
-        status
-        targets @include(if: $withTargets) {
-          url
-        }
-        providerDetails @include(if: $withDetails) {
-          __typename
-          ... on WangsuCdnProPrefetch {
-            regions
-          }
-        }
-      }
-    }
-  }
-`) as TypedDocumentNode<
-  PrefetchTasksLazyQuery,
-  PrefetchTasksLazyQueryVariables & { status: PrefetchStatus[] }
->;
 
 /** How many of the Wangsu sandbox's tasks in the window are unfinished, read from its seeded detail bodies. */
 export function wangsuUnfinishedCount(server: TestServer, window: { start: Date; end: Date }): number {

@@ -1,8 +1,7 @@
-import { rmSync } from "node:fs";
 import { Client, request } from "undici";
 import { PrefetchTasksPageDocument } from "../__generated__/graphql";
 import { startBaiduGeoSandbox } from "../../src/sandbox/baidu-geo";
-import { buildMain } from "../support/build-main";
+import { useBuiltMain } from "../support/build-main";
 import { startTestServer, type TestServer } from "../support/harness";
 import {
   startGate,
@@ -187,18 +186,12 @@ async function sigtermDuringOperation(
 }
 
 describe("the real process on SIGTERM", () => {
-  let buildDir: string | undefined;
-  beforeAll(async () => {
-    buildDir = await buildMain();
-  }, 120_000);
-  afterAll(() => {
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
-  });
+  const buildDir = useBuiltMain();
 
   describe("during an operation that then completes", () => {
     let run: ShutdownRun;
     beforeAll(async () => {
-      run = await sigtermDuringOperation(buildDir!, GRACE_MS, true);
+      run = await sigtermDuringOperation(buildDir(), GRACE_MS, true);
     }, 120_000);
 
     it("finishes the operation that was in flight, with 200, its data and connection: close", () => {
@@ -234,7 +227,7 @@ describe("the real process on SIGTERM", () => {
     const SHORT_GRACE_MS = 800;
     let run: ShutdownRun;
     beforeAll(async () => {
-      run = await sigtermDuringOperation(buildDir!, SHORT_GRACE_MS, false);
+      run = await sigtermDuringOperation(buildDir(), SHORT_GRACE_MS, false);
     }, 120_000);
 
     it("cuts it near the end of the grace period and exits 0 within it", () => {

@@ -1,8 +1,7 @@
-import { rmSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { request } from "undici";
 import { startBaiduGeoSandbox, type BaiduGeoSandbox } from "../../src/sandbox/baidu-geo";
-import { buildMain } from "../support/build-main";
+import { useBuiltMain } from "../support/build-main";
 import {
   startGate,
   startMain,
@@ -117,20 +116,14 @@ function postHead(url: URL, bodyLength: number, extra = ""): string {
 const messages = (lines: LogLine[]): (string | undefined)[] => lines.map((l) => l.msg);
 
 describe("the real process on a signal", () => {
-  let buildDir: string | undefined;
-  beforeAll(async () => {
-    buildDir = await buildMain();
-  }, 120_000);
-  afterAll(() => {
-    if (buildDir) rmSync(buildDir, { recursive: true, force: true });
-  });
+  const buildDir = useBuiltMain();
 
   /** Starts main.js, runs `scenario` against it, and always leaves nothing running. */
   async function withMain<T>(
     env: Record<string, string>,
     scenario: (main: MainProcess) => Promise<T>,
   ): Promise<T> {
-    const main = await startMain(buildDir!, { PREFETCH_GRAPH_SHUTDOWN_GRACE_MS: String(GRACE_MS), ...env });
+    const main = await startMain(buildDir(), { PREFETCH_GRAPH_SHUTDOWN_GRACE_MS: String(GRACE_MS), ...env });
     try {
       return await scenario(main);
     } finally {

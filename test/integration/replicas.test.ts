@@ -1,9 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
-import { rmSync } from "node:fs";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { startSandbox, type Sandbox } from "../../src/sandbox";
-import { buildMain, ROOT } from "../support/build-main";
+import { useBuiltMain } from "../support/build-main";
+import { startMain, type MainProcess } from "../support/main-process";
 import { daysBefore, postGraphQL } from "../support/harness";
 import { startRedisServer, waitUntil, type RedisServerHandle } from "../support/redis-server";
 import { writeTempFile } from "../support/temp-files";
@@ -16,17 +13,12 @@ import { writeTempFile } from "../support/temp-files";
 
 const LIMIT = { points: 10, durationSeconds: 300 };
 
-interface Replica {
-  readonly url: string;
-  readonly child: ChildProcess;
-}
-
-let buildDir: string;
 let redis: RedisServerHandle;
 let sandbox: Sandbox;
-let replicas: Replica[] = [];
+let replicas: MainProcess[] = [];
+const buildDir = useBuiltMain();
 
-async function startReplica(env: Record<string, string>): Promise<Replica> {
+async function startReplica(env: Record<string, string>): Promise<MainProcess> {
   const wangsu = sandbox.accounts.find((a) => a.provider === "WANGSU_CDN_PRO")!;
   const accounts = writeTempFile("accounts.json", {
     accounts: [
@@ -39,45 +31,22 @@ async function startReplica(env: Record<string, string>): Promise<Replica> {
       },
     ],
   });
-  const child = spawn(process.execPath, [join(buildDir, "main.js")], {
-    cwd: ROOT,
-    stdio: ["ignore", "pipe", "inherit"],
-    // Only what this test means: nothing inherited from the developer's shell.
-    env: {
-      PATH: process.env.PATH ?? "",
-      PORT: "0",
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "info",
-      PREFETCH_GRAPH_GRAPHIQL: "off",
-      PREFETCH_GRAPH_CURSOR_SECRET: "replica-tests-cursor-secret-0123456789abcdef",
-      PREFETCH_GRAPH_SANDBOX: "off",
-      PREFETCH_GRAPH_CONFIG: accounts,
-      PREFETCH_GRAPH_REDIS_URL: redis.url,
-      PREFETCH_GRAPH_FRESHNESS_MS: "0",
-      PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS: "1500",
-      // Both replicas see the test as one caller, and each call here is its own operation: neither share may
-      // be what refuses.
-      PREFETCH_GRAPH_CALLER_SHARE: "1",
-      PREFETCH_GRAPH_OPERATION_SHARE: "1",
-      ...env,
-    },
+  const replica = await startMain(buildDir(), {
+    PREFETCH_GRAPH_SANDBOX: "off",
+    PREFETCH_GRAPH_CONFIG: accounts,
+    PREFETCH_GRAPH_REDIS_URL: redis.url,
+    PREFETCH_GRAPH_FRESHNESS_MS: "0",
+    PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS: "1500",
+    // Both replicas see the test as one caller, and each call here is its own operation: neither share may
+    // be what refuses.
+    PREFETCH_GRAPH_CALLER_SHARE: "1",
+    PREFETCH_GRAPH_OPERATION_SHARE: "1",
+    ...env,
   });
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("the replica did not start in 20 s")), 20_000);
-    child.once("exit", (code) => reject(new Error(`the replica exited with ${code} at start-up`)));
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      const found = /"msg":"prefetch-graph serving (http:\/\/\S+\/graphql)/.exec(line);
-      if (found) {
-        clearTimeout(timer);
-        resolve(found[1]!);
-      }
-    });
-  });
-  const replica = { url, child };
   replicas.push(replica);
   // Until its first connection, a replica runs on its own state (by design); these tests are about sharing.
   await waitUntil(async () => {
-    const ready = await fetch(url.replace("/graphql", "/readyz"));
+    const ready = await fetch(new URL("/readyz", replica.url));
     return ((await ready.json()) as { redis?: { available: boolean } }).redis?.available === true;
   }, "the replica's Redis connection");
   return replica;
@@ -85,20 +54,16 @@ async function startReplica(env: Record<string, string>): Promise<Replica> {
 
 async function stopReplicas(): Promise<void> {
   await Promise.all(
-    replicas.map(
-      (r) =>
-        new Promise<void>((resolve) => {
-          if (r.child.exitCode !== null) return resolve();
-          r.child.once("exit", () => resolve());
-          r.child.kill("SIGTERM");
-        }),
-    ),
+    replicas.map(async (r) => {
+      r.signal("SIGTERM");
+      await r.exited;
+    }),
   );
   replicas = [];
 }
 
-function task(replica: Replica, taskId: string) {
-  return postGraphQL<{ prefetchTask: { taskId: string } | null }>(replica.url, {
+function task(replica: MainProcess, taskId: string) {
+  return postGraphQL<{ prefetchTask: { taskId: string } | null }>(replica.url.href, {
     query: `query ($id: String!) { prefetchTask(provider: WANGSU_CDN_PRO, taskId: $id) { taskId status } }`,
     variables: { id: taskId },
   });
@@ -113,15 +78,13 @@ function ids(finished: boolean): string[] {
 }
 
 beforeAll(async () => {
-  buildDir = await buildMain();
   redis = await startRedisServer();
   sandbox = await startSandbox({ wangsuRateLimit: LIMIT });
-}, 120_000);
+});
 afterAll(async () => {
   await stopReplicas();
   await sandbox?.close();
   await redis?.stop();
-  if (buildDir) rmSync(buildDir, { recursive: true, force: true });
 });
 afterEach(stopReplicas);
 
@@ -181,7 +144,7 @@ describe("two replicas on one Redis", () => {
       const res = await task(a, id!);
       expect(res.errors).toBeUndefined();
       expect(res.data?.prefetchTask?.taskId).toBe(id);
-      const ready = await fetch(a.url.replace("/graphql", "/readyz"));
+      const ready = await fetch(new URL("/readyz", a.url));
       expect(ready.status).toBe(200);
       expect(((await ready.json()) as { redis: { available: boolean } }).redis.available).toBe(false);
     } finally {

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 
@@ -28,3 +28,21 @@ export async function buildMain(): Promise<string> {
 }
 
 export { ROOT };
+
+/**
+ * For a describe block (or file) that runs the real process: builds main.js once before its tests and removes
+ * the build after them. Returns a getter for the build folder.
+ */
+export function useBuiltMain(): () => string {
+  let dir: string | undefined;
+  beforeAll(async () => {
+    dir = await buildMain();
+  }, 120_000);
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    if (dir === undefined) throw new Error("main.js is built in beforeAll");
+    return dir;
+  };
+}

@@ -1,18 +1,12 @@
+import { problemsOf as envProblems } from "../../support/config-problems";
 import { apiKeyDigest } from "../../../src/access/api-keys";
-import { ConfigError } from "../../../src/config/config-error";
 import { loadConfig } from "../../../src/config/load-config";
 import { writeTempFile } from "../../support/temp-files";
 
 const OPS_HASH = apiKeyDigest("ops-key");
 
 function problemsOf(content: unknown): string[] {
-  try {
-    loadConfig({ PREFETCH_GRAPH_API_KEYS: writeTempFile("keys.json", content) });
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
+  return envProblems({ PREFETCH_GRAPH_API_KEYS: writeTempFile("keys.json", content) });
 }
 
 describe("PREFETCH_GRAPH_API_KEYS", () => {

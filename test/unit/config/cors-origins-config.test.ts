@@ -1,17 +1,7 @@
+import { problemsOf } from "../../support/config-problems";
 import { apiKeyDigest } from "../../../src/access/api-keys";
-import { ConfigError } from "../../../src/config/config-error";
 import { loadConfig } from "../../../src/config/load-config";
 import { writeTempFile } from "../../support/temp-files";
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 describe("PREFETCH_GRAPH_CORS_ORIGINS", () => {
   it("allows no browser origin by default", () => {

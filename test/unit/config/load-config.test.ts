@@ -1,17 +1,7 @@
+import { problemsOf } from "../../support/config-problems";
 import { writeTempFile } from "../../support/temp-files";
 import { sandboxApplies } from "../../../src/config/config";
-import { ConfigError } from "../../../src/config/config-error";
 import { loadConfig } from "../../../src/config/load-config";
-
-function problemsOf(env: Record<string, string>): string[] {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    if (err instanceof ConfigError) return [...err.problems];
-    throw err;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 function configFile(content: unknown): string {
   return writeTempFile("config.json", content);
