@@ -14,7 +14,8 @@ import { PrefetchResolver } from "./graphql/prefetch.resolver";
 import { PrefetchTaskResolver } from "./graphql/prefetch-task.resolver";
 import { MAX_IDS } from "./graphql/prefetch-tasks.args";
 import { ProviderAccountResolver } from "./graphql/provider-account.resolver";
-import { BaiduGeoPrefetchType, WangsuCdnProPrefetchType } from "./graphql/provider-prefetch.union";
+import { PROVIDER_PREFETCH_TYPES } from "./graphql/provider-prefetch.union";
+import { useDirectResolvers } from "./graphql/direct-resolvers";
 import { DateTimeScalar } from "./graphql/scalars/date-time.scalar";
 import { taskRefRules } from "./graphql/validators";
 import { boundedText } from "./log-fields";
@@ -23,24 +24,29 @@ import { boundedText } from "./log-fields";
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])\n`;
 
 /**
- * type-graphql builds the schema from the decorated classes (with class-validator on args), then
- * buildSubgraphSchema turns it into a Federation 2 subgraph: _service, _entities, and PrefetchTask's
+ * type-graphql builds the schema from the decorated classes (with class-validator on args), its resolvers are
+ * made direct calls where its wrappers add nothing (direct-resolvers.ts), then buildSubgraphSchema turns it into
+ * a Federation 2 subgraph: _service, _entities, and PrefetchTask's
  * reference resolver, which goes through the per-request DataLoader so N references cost one batch per account.
  */
+const RESOLVERS = [
+  PrefetchResolver,
+  PrefetchTaskResolver,
+  NodeResolver,
+  CdnSiteResolver,
+  ProviderAccountResolver,
+] as const;
+
 export async function buildAppSchema(): Promise<GraphQLSchema> {
   const base = await buildSchema({
-    resolvers: [
-      PrefetchResolver,
-      PrefetchTaskResolver,
-      NodeResolver,
-      CdnSiteResolver,
-      ProviderAccountResolver,
-    ],
-    orphanedTypes: [BaiduGeoPrefetchType, WangsuCdnProPrefetchType, CdnSiteType],
+    resolvers: RESOLVERS,
+    orphanedTypes: [...Object.values(PROVIDER_PREFETCH_TYPES), CdnSiteType],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { forbidUnknownValues: false },
   });
   const resolvers = createResolversMap(base) as GraphQLResolverMap<unknown>;
+  // No global middlewares are passed to buildSchema above: useDirectResolvers relies on that.
+  useDirectResolvers(resolvers, RESOLVERS);
   const prefetchTask = (resolvers.PrefetchTask ?? {}) as Record<string, unknown>;
   resolvers.PrefetchTask = {
     ...prefetchTask,

@@ -72,6 +72,8 @@ export type LazyTaskField = "targets" | "startedAt" | "details";
 /** The provider-neutral model every mapper produces and every resolver reads. */
 export interface PrefetchTask {
   readonly ref: TaskRef;
+  /** The global id of `ref` (encodeGlobalId), computed once when the task is mapped rather than per field read. */
+  readonly id: string;
   /** The site (domain) the task belongs to, where the provider has one; not necessarily part of the identity. */
   readonly site: string | null;
   readonly name: string | null;

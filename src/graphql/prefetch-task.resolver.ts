@@ -1,14 +1,8 @@
-import { Arg, Ctx, FieldResolver, ID, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import type { Context } from "../context";
 import { DurationUnit, durationBetween } from "../domain/duration";
-import { encodeGlobalId } from "../domain/global-id";
 import { isFinished } from "../domain/prefetch-status";
-import type {
-  LazyTaskField,
-  PrefetchTarget,
-  PrefetchTask,
-  ProviderPrefetchDetails,
-} from "../domain/prefetch-task";
+import type { PrefetchTarget, PrefetchTask, ProviderPrefetchDetails } from "../domain/prefetch-task";
 import type { ProviderKind } from "../domain/provider-kind";
 import { UpstreamError } from "../errors/app-error";
 import { DurationUnit as DurationUnitEnum, ProviderKind as ProviderKindEnum } from "./enums";
@@ -25,10 +19,8 @@ const unitArg = {
 
 @Resolver(() => PrefetchTaskType)
 export class PrefetchTaskResolver {
-  @FieldResolver(() => ID, { description: "Opaque, stable global id; also the federation key." })
-  id(@Root() task: PrefetchTask): string {
-    return encodeGlobalId(task.ref);
-  }
+  // Every method answers synchronously when the row at hand holds what it needs (see direct-resolvers.ts for
+  // how they are called): only a field the row lacks goes through the loader, and so through a promise.
 
   @FieldResolver(() => ProviderKindEnum)
   provider(@Root() task: PrefetchTask): ProviderKind {
@@ -50,16 +42,18 @@ export class PrefetchTaskResolver {
     description:
       "The task's URLs. Null only when the provider could not be asked for them (the error says why).",
   })
-  async targets(@Root() task: PrefetchTask, @Ctx() ctx: Context): Promise<readonly PrefetchTarget[] | null> {
-    return (await complete(task, "targets", ctx)).targets;
+  targets(@Root() task: PrefetchTask, @Ctx() ctx: Context): MaybePromise<readonly PrefetchTarget[] | null> {
+    return task.missing.has("targets") ? complete(task, ctx).then((full) => full.targets) : task.targets;
   }
 
   @FieldResolver(() => DateTimeScalar, {
     nullable: true,
     description: "When the provider started the task, where it says.",
   })
-  async startedAt(@Root() task: PrefetchTask, @Ctx() ctx: Context): Promise<Date | null> {
-    return (await complete(task, "startedAt", ctx)).startedAt;
+  startedAt(@Root() task: PrefetchTask, @Ctx() ctx: Context): MaybePromise<Date | null> {
+    return task.missing.has("startedAt")
+      ? complete(task, ctx).then((full) => full.startedAt)
+      : task.startedAt;
   }
 
   @FieldResolver(() => ProviderPrefetchUnion, {
@@ -67,43 +61,45 @@ export class PrefetchTaskResolver {
     description:
       "The provider's own view of the task, every field it returned. Null only when the provider could not be asked (the error says why).",
   })
-  async providerDetails(
+  providerDetails(
     @Root() task: PrefetchTask,
     @Ctx() ctx: Context,
-  ): Promise<ProviderPrefetchDetails | null> {
-    return (await complete(task, "details", ctx)).details;
+  ): MaybePromise<ProviderPrefetchDetails | null> {
+    return task.missing.has("details") ? complete(task, ctx).then((full) => full.details) : task.details;
   }
 
   @FieldResolver(() => Number, {
     nullable: true,
     description: "createdAt -> startedAt; null where either is unknown.",
   })
-  async queueDuration(
+  queueDuration(
     @Root() task: PrefetchTask,
     @Ctx() ctx: Context,
     @Arg("unit", () => DurationUnitEnum, unitArg) unit: DurationUnit | null,
-  ): Promise<number | null> {
-    const full = await complete(task, "startedAt", ctx);
-    return durationBetween(full.createdAt, full.startedAt, unit ?? DurationUnit.SECONDS, {
-      stillRunning: false,
-      now: ctx.now,
-    });
+  ): MaybePromise<number | null> {
+    const queued = (full: PrefetchTask): number | null =>
+      durationBetween(full.createdAt, full.startedAt, unit ?? DurationUnit.SECONDS, {
+        stillRunning: false,
+        now: ctx.now,
+      });
+    return task.missing.has("startedAt") ? complete(task, ctx).then(queued) : queued(task);
   }
 
   @FieldResolver(() => Number, {
     nullable: true,
     description: "startedAt -> finishedAt, or startedAt -> now while the task runs; null where unknown.",
   })
-  async runDuration(
+  runDuration(
     @Root() task: PrefetchTask,
     @Ctx() ctx: Context,
     @Arg("unit", () => DurationUnitEnum, unitArg) unit: DurationUnit | null,
-  ): Promise<number | null> {
-    const full = await complete(task, "startedAt", ctx);
-    return durationBetween(full.startedAt, full.finishedAt, unit ?? DurationUnit.SECONDS, {
-      stillRunning: !isFinished(full.status),
-      now: ctx.now,
-    });
+  ): MaybePromise<number | null> {
+    const ran = (full: PrefetchTask): number | null =>
+      durationBetween(full.startedAt, full.finishedAt, unit ?? DurationUnit.SECONDS, {
+        stillRunning: !isFinished(full.status),
+        now: ctx.now,
+      });
+    return task.missing.has("startedAt") ? complete(task, ctx).then(ran) : ran(task);
   }
 
   @FieldResolver(() => Number, {
@@ -122,12 +118,13 @@ export class PrefetchTaskResolver {
   }
 }
 
+type MaybePromise<T> = T | Promise<T>;
+
 /**
- * The task itself when it carries `field`, else the complete task through this operation's by-id loader: a
- * list row that lacks a selected field costs one batched detail call, a row that has it costs none.
+ * The complete task through this operation's by-id loader, for a list row that lacks a selected field: one
+ * batched detail call for the rows of a page that need it.
  */
-async function complete(task: PrefetchTask, field: LazyTaskField, ctx: Context): Promise<PrefetchTask> {
-  if (!task.missing.has(field)) return task;
+async function complete(task: PrefetchTask, ctx: Context): Promise<PrefetchTask> {
   const full = await ctx.loaders.task.load(task.ref);
   if (full === null) {
     throw new UpstreamError(

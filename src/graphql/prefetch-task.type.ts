@@ -1,4 +1,4 @@
-import { Directive, Field, Int, ObjectType } from "type-graphql";
+import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
 import { NodeInterface } from "./node.interface";
 import { DateTimeScalar } from "./scalars/date-time.scalar";
 import { PrefetchStatus } from "./enums";
@@ -25,8 +25,8 @@ export class PrefetchTargetType {
 
 /**
  * The GraphQL shape of a task. Resolvers hand out the domain PrefetchTask; fields that are plain properties of
- * it are declared here and resolve by name, the rest (identity, lazy fields, durations) are declared and
- * resolved in prefetch-task.resolver.ts.
+ * it (the global id included, computed when the task was mapped) are declared here and read by graphql's default
+ * resolver, the rest (ref parts, lazy fields, durations) are declared and resolved in prefetch-task.resolver.ts.
  */
 @Directive('@key(fields: "id")')
 @ObjectType("PrefetchTask", {
@@ -34,6 +34,9 @@ export class PrefetchTargetType {
   description: "A prefetch (cache warm-up) task at one provider account.",
 })
 export class PrefetchTaskType extends NodeInterface {
+  @Field(() => ID, { description: "Opaque, stable global id; also the federation key." })
+  declare id: string;
+
   @Field(() => String, {
     nullable: true,
     description: "The site (domain) the task belongs to, where the provider has one.",

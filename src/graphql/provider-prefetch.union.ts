@@ -1,5 +1,6 @@
-import { createUnionType, Field, Int, ObjectType } from "type-graphql";
+import { createUnionType, Field, Int, ObjectType, type ClassType } from "type-graphql";
 import type { ProviderPrefetchDetails } from "../domain/prefetch-task";
+import type { ProviderKind } from "../domain/provider-kind";
 import { PrefetchTargetType } from "./prefetch-task.type";
 import { DateTimeScalar } from "./scalars/date-time.scalar";
 
@@ -84,13 +85,19 @@ export class WangsuCdnProPrefetchType {
   metadata!: WangsuCdnProPrefetchMetadataType;
 }
 
+/**
+ * Each provider's member of the union. A Record over every ProviderKind: a provider added without its member does
+ * not compile, rather than having its details rendered as another provider's.
+ */
+export const PROVIDER_PREFETCH_TYPES: Record<ProviderKind, ClassType> = {
+  BAIDU_GEO: BaiduGeoPrefetchType,
+  WANGSU_CDN_PRO: WangsuCdnProPrefetchType,
+};
+
 export const ProviderPrefetchUnion = createUnionType({
   name: "ProviderPrefetch",
   description: "The provider-specific shape of a task.",
-  types: () => [BaiduGeoPrefetchType, WangsuCdnProPrefetchType] as const,
-  // Resolvers hand out domain details, whose `kind` tells the member apart.
-  resolveType: (value) =>
-    (value as unknown as ProviderPrefetchDetails).kind === "BAIDU_GEO"
-      ? BaiduGeoPrefetchType
-      : WangsuCdnProPrefetchType,
+  types: () => Object.values(PROVIDER_PREFETCH_TYPES),
+  // Resolvers hand out domain details, whose `kind` names the member (synchronously: see direct-resolvers.ts).
+  resolveType: (value) => PROVIDER_PREFETCH_TYPES[(value as unknown as ProviderPrefetchDetails).kind],
 });

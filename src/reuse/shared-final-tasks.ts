@@ -87,6 +87,7 @@ export function isTaskLike(task: unknown): task is PrefetchTask {
     typeof t === "object" &&
     t !== null &&
     typeof t.ref?.taskId === "string" &&
+    typeof t.id === "string" &&
     t.observedAt instanceof Date &&
     t.missing instanceof Set
   );

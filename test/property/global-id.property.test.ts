@@ -149,8 +149,10 @@ const OTHER_SITE = "other.example";
 function answer(ref: TaskRef): PrefetchTask {
   const site = ref.provider === "BAIDU_GEO" ? ref.site : OTHER_SITE;
   const at = new Date("2025-01-01T00:00:00Z");
+  const answered: TaskRef = { ...ref, createdAt: at };
   return {
-    ref: { ...ref, createdAt: at },
+    ref: answered,
+    id: encodeGlobalId(answered),
     site,
     name: null,
     targets: [{ url: `https://${site ?? OTHER_SITE}/x.js`, headers: [] }],

@@ -1,4 +1,5 @@
-import { NOTHING_MISSING, type PrefetchTask } from "../../domain/prefetch-task";
+import { encodeGlobalId } from "../../domain/global-id";
+import { NOTHING_MISSING, type PrefetchTask, type TaskRef } from "../../domain/prefetch-task";
 import { PrefetchStatus } from "../../domain/prefetch-status";
 import { ProviderKind, providerDisplayName } from "../../domain/provider-kind";
 import { BadUserInputError, UpstreamError } from "../../errors/app-error";
@@ -35,15 +36,17 @@ const SUCCESS_RATE: Record<BaiduPrefetchStatus, number | null> = {
 export function toPrefetchTask(record: PrefetchStatusDto, context: BaiduGeoMappingContext): PrefetchTask {
   const url = taskUrl(record.task);
   const { createdAt, startedAt, finishedAt } = record;
+  const ref: TaskRef = {
+    provider: ProviderKind.BAIDU_GEO,
+    account: context.account,
+    taskId: record.id,
+    site: context.site,
+    // Not identity: the hint a lookup falls back on when Baidu's id query does not know a per-URL id.
+    createdAt,
+  };
   return {
-    ref: {
-      provider: ProviderKind.BAIDU_GEO,
-      account: context.account,
-      taskId: record.id,
-      site: context.site,
-      // Not identity: the hint a lookup falls back on when Baidu's id query does not know a per-URL id.
-      createdAt,
-    },
+    ref,
+    id: encodeGlobalId(ref),
     site: context.site,
     name: null, // Baidu tasks have no name
     targets: [{ url, headers: [] }],

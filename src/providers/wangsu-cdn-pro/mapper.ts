@@ -1,9 +1,11 @@
+import { encodeGlobalId } from "../../domain/global-id";
 import { PrefetchStatus } from "../../domain/prefetch-status";
 import {
   NOTHING_MISSING,
   type LazyTaskField,
   type PrefetchTarget,
   type PrefetchTask,
+  type TaskRef,
   type WangsuCdnProPrefetchDetails,
 } from "../../domain/prefetch-task";
 import { providerDisplayName } from "../../domain/provider-kind";
@@ -94,8 +96,10 @@ export function mapPrefetchDetail(
       apiRequestId: dto.metadata.apiRequestId,
     },
   };
+  const ref: TaskRef = { provider: PROVIDER, account: ctx.account, taskId, site: null };
   return {
-    ref: { provider: PROVIDER, account: ctx.account, taskId, site: null },
+    ref,
+    id: encodeGlobalId(ref),
     site: sharedHostname(targets.map((t) => t.url)),
     name: dto.name,
     targets,
@@ -123,8 +127,10 @@ export function mapPrefetchRow(
   ctx: { readonly account: string; readonly observedAt: Date },
 ): PrefetchTask {
   const hostnames = row.hostnames ?? [];
+  const ref: TaskRef = { provider: PROVIDER, account: ctx.account, taskId: row.id, site: null };
   return {
-    ref: { provider: PROVIDER, account: ctx.account, taskId: row.id, site: null },
+    ref,
+    id: encodeGlobalId(ref),
     site: hostnames.length === 1 && hostnames[0] !== undefined ? hostnames[0].toLowerCase() : null,
     name: row.name,
     targets: null,

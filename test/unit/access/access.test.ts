@@ -1,3 +1,4 @@
+import { encodeGlobalId } from "../../../src/domain/global-id";
 import { Access, OPEN_ACCESS, siteMatches } from "../../../src/access/access";
 import { ApiKeyTable, apiKeyDigest } from "../../../src/access/api-keys";
 import { PrefetchStatus } from "../../../src/domain/prefetch-status";
@@ -14,6 +15,7 @@ const wangsu: TaskRef = { provider: "WANGSU_CDN_PRO", account: "default", taskId
 function task(ref: TaskRef, site: string | null, urls: string[]): PrefetchTask {
   return {
     ref,
+    id: encodeGlobalId(ref),
     site,
     name: null,
     targets: urls.map((url) => ({ url, headers: [] })),

@@ -1,3 +1,4 @@
+import { encodeGlobalId } from "../../../src/domain/global-id";
 import { OPEN_ACCESS } from "../../../src/access/access";
 import { NOTHING_MISSING, type PrefetchTask, type TaskRef } from "../../../src/domain/prefetch-task";
 import { PrefetchStatus } from "../../../src/domain/prefetch-status";
@@ -18,8 +19,10 @@ function ref(taskId: string, createdAt: Date | null = null): TaskRef {
 }
 
 function task(r: TaskRef): PrefetchTask {
+  const answered: TaskRef = { ...r, createdAt: CREATED };
   return {
-    ref: { ...r, createdAt: CREATED },
+    ref: answered,
+    id: encodeGlobalId(answered),
     site: r.site,
     name: null,
     targets: [],

@@ -49,6 +49,14 @@ describe("Baidu GEO mapping", () => {
         site: "test.com",
         createdAt: new Date("2025-11-10T02:50:39Z"),
       },
+      // The global id, computed once at mapping: the ref's, createdAt hint included.
+      id: encodeGlobalId({
+        provider: "BAIDU_GEO",
+        account: "main",
+        taskId: "xxx",
+        site: "test.com",
+        createdAt: new Date("2025-11-10T02:50:39Z"),
+      }),
       site: "test.com",
       name: null,
       targets: [{ url: "http://1.test.com/test.png", headers: [] }],

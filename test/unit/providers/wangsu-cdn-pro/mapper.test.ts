@@ -1,3 +1,4 @@
+import { encodeGlobalId } from "../../../../src/domain/global-id";
 import { PrefetchStatus } from "../../../../src/domain/prefetch-status";
 import { NOTHING_MISSING } from "../../../../src/domain/prefetch-task";
 import { UpstreamError } from "../../../../src/errors/app-error";
@@ -68,6 +69,12 @@ describe("mapPrefetchDetail", () => {
         taskId: "4f8553f7f30942fd8a2d247f05db3602",
         site: null,
       },
+      id: encodeGlobalId({
+        provider: "WANGSU_CDN_PRO",
+        account: "main",
+        taskId: "4f8553f7f30942fd8a2d247f05db3602",
+        site: null,
+      }),
       site: "example.com",
       name: "my new prefetch request",
       targets: [
