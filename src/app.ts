@@ -119,6 +119,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     schema: options.schema ?? (await buildAppSchema()),
     services,
     introspection: config.introspection,
+    federatedTracing: config.federatedTracing,
     production: config.production,
     maxUpstreamCallsPerOperation: config.maxUpstreamCallsPerOperation,
     operationTimeoutMs: config.operationTimeoutMs,

@@ -7,7 +7,11 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { GraphQLError, type GraphQLSchema } from "graphql";
 import { OPEN_ACCESS, type Access } from "./access/access";
 import type { AuthenticationFailure } from "./access/api-keys";
@@ -34,6 +38,8 @@ export interface ServerOptions {
   readonly schema: GraphQLSchema;
   readonly services: AppServices;
   readonly introspection: boolean;
+  /** Whether a router may ask for federated traces (ftv1); off: the inline trace plugin is not installed. */
+  readonly federatedTracing?: boolean;
   /** NODE_ENV=production: error messages never carry schema hints, whatever introspection says. */
   readonly production?: boolean;
   /** Upstream calls one operation may cause, whatever its shape. */
@@ -88,6 +94,10 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     validationRules: operationLimitRules(),
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // The service sets no cache hints: Apollo's cache-control plugin would only wrap every field resolution to
+      // compute "no-store", which /graphql responses carry anyway (set below).
+      ApolloServerPluginCacheControlDisabled(),
+      ...(options.federatedTracing ? [] : [ApolloServerPluginInlineTraceDisabled()]),
       operationLogPlugin(),
       ...(options.metrics ? [operationMetricsPlugin(options.metrics)] : []),
     ],
@@ -221,6 +231,8 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     } finally {
       scope.finish();
     }
+    // Answers are per caller and change while tasks run: no shared cache may keep them.
+    res.setHeader("cache-control", "no-store");
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === "complete") {

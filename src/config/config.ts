@@ -53,6 +53,11 @@ export interface Config {
   readonly cursorSecretGenerated: boolean;
   readonly graphiql: boolean;
   readonly introspection: boolean;
+  /**
+   * Federated tracing (ftv1): Apollo's inline trace plugin records every field's timing for a router that asks
+   * for it. Off unless configured: it hooks every field resolution.
+   */
+  readonly federatedTracing: boolean;
   readonly accounts: readonly AccountConfig[];
   readonly timeouts: HttpTimeouts;
   /** Upstream calls one GraphQL operation may cause before its remaining fields fail with OPERATION_LIMIT_EXCEEDED. */

@@ -81,6 +81,13 @@ export function loadConfig(env: Env = process.env): Config {
     production ? "off" : "on",
     problems,
   );
+  const federatedTracing = enumVar(
+    str("PREFETCH_GRAPH_FEDERATED_TRACING"),
+    "PREFETCH_GRAPH_FEDERATED_TRACING",
+    ["on", "off"],
+    "off",
+    problems,
+  );
   const logLevel = enumVar(
     str("LOG_LEVEL"),
     "LOG_LEVEL",
@@ -244,6 +251,7 @@ export function loadConfig(env: Env = process.env): Config {
     cursorSecretGenerated: secret === undefined,
     graphiql: graphiqlMode === "on",
     introspection: graphiqlMode === "on",
+    federatedTracing: federatedTracing === "on",
     accounts,
     timeouts,
     shutdownGraceMs,

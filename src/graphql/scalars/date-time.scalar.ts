@@ -10,7 +10,8 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   name: "DateTime",
   description: "An RFC 3339 date-time, always rendered in UTC with a trailing Z.",
   serialize(value: unknown): string {
-    const date = DateTimeResolver.serialize(value);
-    return date.toISOString();
+    // Resolvers hand out valid Dates: rendered directly, once per timestamp field of every row.
+    if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
+    return DateTimeResolver.serialize(value).toISOString();
   },
 });
