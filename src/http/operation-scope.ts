@@ -7,6 +7,17 @@ import type { TraceParent } from "./traceparent";
 /** Why an operation's remaining upstream work stopped before it finished. */
 export type AbortCause = "client-gone" | "deadline" | "finished";
 
+/**
+ * The signal's reason per cause, made once: `abort()` without one builds a DOMException, stack trace and all, and
+ * every operation aborts its signal when it answers ("finished"). Nothing reads the reason for its stack; code
+ * that stops on the signal asks the scope why (`aborted`).
+ */
+const ABORT_REASONS: Readonly<Record<AbortCause, Error>> = {
+  "client-gone": new Error("the client has gone"),
+  deadline: new Error("the operation's deadline has passed"),
+  finished: new Error("the operation has answered"),
+};
+
 export interface OperationScopeOptions {
   /** Upstream calls the whole operation may cause, whatever its shape (aliases, entity representations, scans). */
   readonly maxCalls: number;
@@ -75,10 +86,9 @@ export class OperationScope {
     if (this.cause !== null) return;
     this.cause = cause;
     clearTimeout(this.timer);
-    this.controller.abort();
+    this.controller.abort(ABORT_REASONS[cause]);
   }
 
-  /** The operation has answered: nothing of it may run on, and its deadline timer goes. */
   /**
    * The operation has answered: whatever of it still runs (a sibling of a field whose error nulled their parent)
    * would answer nobody, so it stops, and its deadline timer goes.
