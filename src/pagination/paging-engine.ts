@@ -3,7 +3,7 @@ import type { PrefetchTask } from "../domain/prefetch-task";
 import { InvalidCursorError, UpstreamError } from "../errors/app-error";
 import type { OperationScope } from "../http/operation-scope";
 import type { PrefetchProvider, TimeWindow } from "../providers/provider";
-import { type CursorCodec, type CursorPosition, queryFingerprint } from "./cursor";
+import { type CursorCodec, type CursorGroup, type CursorPosition, queryFingerprint } from "./cursor";
 import { floorToSecond, splitWindow } from "./window";
 
 export interface ConnectionRequest {
@@ -119,6 +119,13 @@ export class PagingEngine {
     if (position.window > pieces.length) throw new InvalidCursorError("it points past the end of its window");
     const edges: PrefetchTaskEdge[] = [];
     let hasNextPage = false;
+    const start = window.start.getTime() / 1000;
+    const end = window.end.getTime() / 1000;
+    // The edges whose positions share a window and page token share one signed cursor group (see CursorCodec):
+    // a provider page's rows, joined by the row before it (the last row of the previous page, whose position is
+    // offset 0 of this one). Positions only move forward, so a group's edges are consecutive; a key that comes
+    // back (a provider cycling its page tokens) or an offset the group cannot take simply starts a new group.
+    let group: CursorGroup | null = null;
 
     let { window: w, pageToken, offset } = position;
     scan: while (w < pieces.length) {
@@ -133,20 +140,29 @@ export class PagingEngine {
           hasNextPage = true;
           break scan;
         }
-        // After a page's last row the cursor points at the next page, so resuming costs no refetch.
-        const next: CursorPosition =
-          i + 1 < page.tasks.length
-            ? { window: w, pageToken, offset: i + 1 }
-            : page.nextPageToken !== null
-              ? { window: w, pageToken: page.nextPageToken, offset: 0 }
-              : { window: w + 1, pageToken: null, offset: 0 };
-        const payload = {
-          query,
-          start: window.start.getTime() / 1000,
-          end: window.end.getTime() / 1000,
-          ...next,
-        };
-        edges.push(new Edge(task, () => this.codec.encode(payload)));
+        // The edge's resume position. After a page's last row the cursor points at the next page, so resuming
+        // costs no refetch. Plain locals, not a position object: this runs for every row.
+        let nextWindow = w;
+        let nextToken = pageToken;
+        let nextOffset = i + 1;
+        if (nextOffset === page.tasks.length) {
+          nextOffset = 0;
+          if (page.nextPageToken !== null) nextToken = page.nextPageToken;
+          else {
+            nextWindow = w + 1;
+            nextToken = null;
+          }
+        }
+        if (
+          group === null ||
+          group.key.window !== nextWindow ||
+          group.key.pageToken !== nextToken ||
+          !group.add(nextOffset)
+        ) {
+          group = this.codec.group({ query, start, end, window: nextWindow, pageToken: nextToken });
+          group.add(nextOffset); // A new group takes any first offset.
+        }
+        edges.push(new Edge(task, group, nextOffset));
       }
       if (page.nextPageToken !== null) {
         if (page.nextPageToken === pageToken) {
@@ -199,19 +215,19 @@ export class PagingEngine {
 }
 
 /**
- * An edge whose cursor is signed only when read: a client that selects nodes, or only pageInfo.endCursor,
- * costs one HMAC instead of one per row (up to 500).
+ * An edge whose cursor costs nothing until read: its group is signed on the first read of any of its cursors
+ * (after the scan, when GraphQL resolves the edges), once, and each cursor is then that signed prefix and the
+ * edge's offset. A client that selects nodes costs no HMAC; one that selects only pageInfo.endCursor, one.
  */
 class Edge implements PrefetchTaskEdge {
-  private signed: string | undefined;
-
   constructor(
     readonly node: PrefetchTask,
-    private readonly sign: () => string,
+    private readonly group: CursorGroup,
+    private readonly offset: number,
   ) {}
 
   get cursor(): string {
-    return (this.signed ??= this.sign());
+    return this.group.cursor(this.offset);
   }
 }
 
