@@ -1,5 +1,6 @@
 import { GraphQLScalarType } from "graphql";
 import { DateTimeResolver } from "graphql-scalars";
+import { formatUtc } from "./utc-format";
 
 /**
  * graphql-scalars' RFC 3339 parsing, but always rendered as a UTC string with a trailing Z (its own serialize
@@ -11,7 +12,7 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   description: "An RFC 3339 date-time, always rendered in UTC with a trailing Z.",
   serialize(value: unknown): string {
     // Resolvers hand out valid Dates: rendered directly, once per timestamp field of every row.
-    if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
-    return DateTimeResolver.serialize(value).toISOString();
+    if (value instanceof Date && !Number.isNaN(value.getTime())) return formatUtc(value);
+    return formatUtc(DateTimeResolver.serialize(value));
   },
 });
