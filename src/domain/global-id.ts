@@ -56,7 +56,14 @@ export function decodeGlobalId(id: string, rules: TaskRefRules): TaskRef | null 
  * everything that must treat a typed lookup and a listed row of the same task as one (loader cache, ledger).
  */
 export function taskIdentityKey(ref: TaskRef): string {
-  return JSON.stringify([ref.provider, ref.account, ref.site ?? "", ref.taskId]);
+  const site = ref.site ?? "";
+  // Joined by NUL, several times cheaper than JSON on a path that keys every row of a page. Unambiguous while
+  // only the last field may hold a NUL: provider kinds and account names are plain and sites are hostnames. A
+  // ref that breaks that anyway gets the JSON form, which begins with "[" where the other begins with a letter.
+  if (ref.account.includes("\0") || site.includes("\0")) {
+    return JSON.stringify([ref.provider, ref.account, site, ref.taskId]);
+  }
+  return `${ref.provider}\0${ref.account}\0${site}\0${ref.taskId}`;
 }
 
 /** Whole epoch seconds of a createdAt hint, or null where there is none worth writing. */

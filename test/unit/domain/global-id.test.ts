@@ -95,6 +95,17 @@ describe("global ids", () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  it("keep identities apart even where a NUL shifts the fields (the key joins them with NUL)", () => {
+    const keys = [
+      { ...ref, site: "a\0b", taskId: "c" },
+      { ...ref, site: "a", taskId: "b\0c" },
+      { ...ref, account: "x\0y", site: "s", taskId: "t" },
+      { ...ref, account: "x", site: "y\0s", taskId: "t" },
+      { ...ref, account: "x", site: "y", taskId: "s\0t" },
+    ].map(taskIdentityKey);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
   it.each([
     "",
     "not base64!",
