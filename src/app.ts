@@ -9,9 +9,10 @@ import { AppMetrics } from "./metrics/app-metrics";
 import { CursorCodec } from "./pagination/cursor";
 import { PagingEngine } from "./pagination/paging-engine";
 import { createRegistry, type ProviderRegistry, type RegistryAccount } from "./providers/registry";
-import { connectRedis, type RedisConnection } from "./redis/redis-connection";
-import { createSharedRateLimiter } from "./redis/shared-rate-limiter";
-import { RedisKv } from "./redis/kv-store";
+import type * as KvStoreModule from "./redis/kv-store";
+import type { RedisConnection } from "./redis/redis-connection";
+import type * as RedisConnectionModule from "./redis/redis-connection";
+import type * as RateLimiterModule from "./redis/shared-rate-limiter";
 import { SharedCalls } from "./reuse/shared-calls";
 import { KvSharedFinalTasks } from "./reuse/shared-final-tasks";
 import { startSandbox, type Sandbox, type SandboxOptions } from "./sandbox";
@@ -19,6 +20,20 @@ import { buildAppSchema } from "./schema";
 import { EXAMPLE_OPERATION } from "./landing/example-operation";
 import { createLandingPage } from "./landing/landing-page";
 import { createServer, GRAPHQL_PATH, type AppServer, type LandingHandler } from "./server";
+
+/**
+ * The Redis building blocks and a connection to `url`, the modules loaded only here, where Redis is configured:
+ * ioredis alone keeps about 6 MB resident in every process that loads it. require rather than import(): jest
+ * runs these modules as CommonJS.
+ */
+function connectShared(url: string, logger: Logger) {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { connectRedis } = require("./redis/redis-connection") as typeof RedisConnectionModule;
+  const { createSharedRateLimiter } = require("./redis/shared-rate-limiter") as typeof RateLimiterModule;
+  const { RedisKv } = require("./redis/kv-store") as typeof KvStoreModule;
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  return { connection: connectRedis(url, logger), createSharedRateLimiter, RedisKv };
+}
 
 /** Longest part of the grace period kept for closing pools, Redis and emulators after the drain. */
 const CLOSE_RESERVE_MS = 1_000;
@@ -62,8 +77,9 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   ];
   const dispatchers = new DispatcherRegistry(config.timeouts);
   // With Redis, replicas share budgets and final tasks; without it (or while it is down), each process has its own.
-  const redis: RedisConnection | null = config.redisUrl ? connectRedis(config.redisUrl, logger) : null;
-  const finalTasksKv = redis ? new RedisKv(redis, "prefetch-graph:final:") : null;
+  const shared = config.redisUrl ? connectShared(config.redisUrl, logger) : null;
+  const redis: RedisConnection | null = shared?.connection ?? null;
+  const finalTasksKv = shared ? new shared.RedisKv(shared.connection, "prefetch-graph:final:") : null;
   // A replica waits for another's identical call at most as long as that call may take: every attempt's connect
   // and answer, the backoff between them and the wait for the budget. Waiters stop sooner with their operation.
   const leaseMs = 3 * (config.timeouts.connectMs + config.timeouts.headersMs) + 6_000;
@@ -81,13 +97,16 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
         sharedFinalTasks: (provider, account) =>
           new KvSharedFinalTasks(finalTasksKv, `${provider}/${account}/`),
       }),
-      ...(redis && {
-        limiter: (args) => createSharedRateLimiter({ connection: redis, ...args }),
+      ...(shared && {
+        limiter: (args) => shared.createSharedRateLimiter({ connection: shared.connection, ...args }),
         sharedCalls: (provider, account) =>
-          new SharedCalls(new RedisKv(redis, `prefetch-graph:calls:${provider}/${account}/`), {
-            freshnessMs: config.freshnessMs,
-            leaseMs,
-          }),
+          new SharedCalls(
+            new shared.RedisKv(shared.connection, `prefetch-graph:calls:${provider}/${account}/`),
+            {
+              freshnessMs: config.freshnessMs,
+              leaseMs,
+            },
+          ),
       }),
     });
   } catch (err) {

@@ -2,7 +2,7 @@ import { buildSubgraphSchema, printSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { printSchemaWithDirectives } from "@graphql-tools/utils";
 import { isUnionType, parse, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
-import { buildSchema, createResolversMap } from "type-graphql";
+import { buildSchema, createResolversMap, type BuildSchemaOptions } from "type-graphql";
 import type { Context } from "./context";
 import { decodeGlobalId } from "./domain/global-id";
 import type { PrefetchTask } from "./domain/prefetch-task";
@@ -29,24 +29,24 @@ const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/fede
  * a Federation 2 subgraph: _service, _entities, and PrefetchTask's
  * reference resolver, which goes through the per-request DataLoader so N references cost one batch per account.
  */
-const RESOLVERS = [
+const RESOLVERS: BuildSchemaOptions["resolvers"] = [
   PrefetchResolver,
   PrefetchTaskResolver,
   NodeResolver,
   CdnSiteResolver,
   ProviderAccountResolver,
-] as const;
+];
 
 export async function buildAppSchema(): Promise<GraphQLSchema> {
-  const base = await buildSchema({
+  const options: BuildSchemaOptions = {
     resolvers: RESOLVERS,
     orphanedTypes: [...Object.values(PROVIDER_PREFETCH_TYPES), CdnSiteType],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { forbidUnknownValues: false },
-  });
+  };
+  const base = await buildSchema(options);
   const resolvers = createResolversMap(base) as GraphQLResolverMap<unknown>;
-  // No global middlewares are passed to buildSchema above: useDirectResolvers relies on that.
-  useDirectResolvers(resolvers, RESOLVERS);
+  useDirectResolvers(resolvers, options);
   const prefetchTask = (resolvers.PrefetchTask ?? {}) as Record<string, unknown>;
   resolvers.PrefetchTask = {
     ...prefetchTask,

@@ -231,7 +231,8 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     } finally {
       scope.finish();
     }
-    // Answers are per caller and change while tasks run: no shared cache may keep them.
+    // Answers are per caller and change while tasks run: no shared cache may keep them (sendJson's refusals
+    // say the same).
     res.setHeader("cache-control", "no-store");
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;

@@ -1,6 +1,6 @@
 import type { GraphQLResolveInfo, GraphQLTypeResolver } from "graphql";
 import { GraphQLScalarType } from "graphql";
-import { getMetadataStorage } from "type-graphql";
+import { getMetadataStorage, type BuildSchemaOptions } from "type-graphql";
 
 /**
  * type-graphql stays the schema's source of truth: the decorated classes declare every type, field and argument,
@@ -35,37 +35,25 @@ type Resolve = (
   info: GraphQLResolveInfo,
 ) => unknown;
 
-export interface DirectResolverReport {
-  /** "Type.field" of the fields left to graphql's default resolver. */
-  readonly defaulted: readonly string[];
-  /** "Type.field" of the field resolvers now called directly. */
-  readonly direct: readonly string[];
-  /** "Type.field" of the resolvers type-graphql still wraps, and why. */
-  readonly wrapped: readonly string[];
-  /** Names of the abstract types whose resolveType is called directly. */
-  readonly typeResolvers: readonly string[];
-}
-
-/** Rewrites `resolvers` in place (see above); says what it did, for the tests. */
-export function useDirectResolvers(
-  resolvers: ResolverMap,
-  resolverClasses: readonly object[],
-): DirectResolverReport {
+/**
+ * Rewrites `resolvers` (createResolversMap of the schema buildSchema made with `options`) in place, as above.
+ * Options type-graphql applies inside its wrappers (global middlewares, an auth checker, a container, a
+ * validation function) would be skipped by a direct call: with any of them, nothing is rewritten.
+ */
+export function useDirectResolvers(resolvers: ResolverMap, options: BuildSchemaOptions): void {
   const storage = getMetadataStorage();
-  const report = {
-    defaulted: [] as string[],
-    direct: [] as string[],
-    wrapped: [] as string[],
-    typeResolvers: [] as string[],
-  };
   if (
+    (options.globalMiddlewares?.length ?? 0) > 0 ||
+    options.authChecker !== undefined ||
+    options.container !== undefined ||
+    options.validateFn !== undefined ||
     storage.middlewares.length > 0 ||
     storage.authorizedFields.length > 0 ||
     storage.authorizedResolver.length > 0
   ) {
-    // A global or class-level concern type-graphql applies through its wrapper: leave every resolver to it.
-    return report;
+    return;
   }
+  const resolverClasses: readonly unknown[] = options.resolvers;
   const typeNames = new Map<unknown, string>();
   for (const t of [...storage.objectTypes, ...storage.interfaceTypes]) typeNames.set(t.target, t.name);
   const instances = new Map<unknown, object>();
@@ -73,30 +61,38 @@ export function useDirectResolvers(
   for (const objectType of storage.objectTypes) {
     const map = resolvers[objectType.name];
     if (map === undefined || map instanceof GraphQLScalarType) continue;
-    const own = storage.fieldResolvers.filter(
-      (r) => resolverClasses.includes(r.target) && r.getObjectType?.() === objectType.target,
-    );
-    const interfaceFields = storage.interfaceTypes
-      .filter((i) => objectType.interfaceClasses?.includes(i.target))
-      .flatMap((i) => i.fields ?? []);
-    for (const field of [...interfaceFields, ...(objectType.fields ?? [])]) {
-      const name = `${objectType.name}.${field.schemaName}`;
-      const resolver = own.find((r) => r.methodName === field.name);
-      if (resolver === undefined) {
-        if ((field.middlewares?.length ?? 0) === 0 && (field.roles?.length ?? 0) === 0) {
-          delete map[field.schemaName];
-          report.defaulted.push(name);
-        } else {
-          report.wrapped.push(`${name} (middleware or roles)`);
-        }
+    const interfaces = storage.interfaceTypes.filter((i) => objectType.interfaceClasses?.includes(i.target));
+    // Every field resolver that may serve a field of this type: declared for the type or one of its interfaces,
+    // or on the class itself (a getter or method, type-graphql's "internal" kind).
+    const candidates = storage.fieldResolvers.filter((r) => {
+      const owner = r.getObjectType?.();
+      return (
+        owner === objectType.target ||
+        interfaces.some((i) => i.target === owner) ||
+        r.target === objectType.target
+      );
+    });
+    for (const field of [...interfaces.flatMap((i) => i.fields ?? []), ...(objectType.fields ?? [])]) {
+      const plain = (field.middlewares?.length ?? 0) === 0 && (field.roles?.length ?? 0) === 0;
+      const found = candidates.filter((r) => r.methodName === field.name);
+      if (found.length === 0) {
+        // A property: graphql's default resolver reads it by the field's schema name, so only where that is it.
+        if (plain && field.name === field.schemaName) delete map[field.schemaName];
         continue;
       }
-      const direct = directResolver(resolver, storage, instances);
-      if (typeof direct === "string") {
-        report.wrapped.push(`${name} (${direct})`);
-      } else {
-        map[field.schemaName] = direct;
-        report.direct.push(name);
+      const [resolver] = found;
+      // Only a method of one of the resolver classes, declared for this very type, is called directly; an
+      // internal one is called on a copy of the root made into the class (convertToType), which stays.
+      if (
+        found.length === 1 &&
+        resolver !== undefined &&
+        resolver.kind === "external" &&
+        resolverClasses.includes(resolver.target) &&
+        resolver.getObjectType?.() === objectType.target
+      ) {
+        // Where a direct call would skip something type-graphql does, its resolver stays.
+        const direct = directResolver(resolver, storage, instances);
+        if (direct !== null) map[field.schemaName] = direct;
       }
     }
   }
@@ -112,9 +108,7 @@ export function useDirectResolvers(
         : typeName(answer, typeNames);
     };
     map.__resolveType = named;
-    report.typeResolvers.push(abstract.name);
   }
-  return report;
 }
 
 /** A resolver type-graphql's resolveType may answer with (a name or a decorated class) as the type's name. */
@@ -123,27 +117,27 @@ function typeName(answer: unknown, names: ReadonlyMap<unknown, string>): string 
   return typeof answer === "function" ? names.get(answer) : undefined;
 }
 
-/** The direct call of one field resolver, or why it keeps type-graphql's wrapper. */
+/** The direct call of one field resolver, or null where it keeps type-graphql's wrapper. */
 function directResolver(
   resolver: FieldResolverMetadata,
   storage: Storage,
   instances: Map<unknown, object>,
-): Resolve | string {
-  if ((resolver.middlewares?.length ?? 0) > 0 || (resolver.roles?.length ?? 0) > 0)
-    return "middleware or roles";
+): Resolve | null {
+  if ((resolver.middlewares?.length ?? 0) > 0 || (resolver.roles?.length ?? 0) > 0) return null;
   const params = [...(resolver.params ?? [])].sort((a, b) => a.index - b.index);
   const sources: Resolve[] = [];
   for (const param of params) {
     const source = paramSource(param, storage);
-    if (typeof source === "string") return source;
+    if (source === null) return null;
     sources.push(source);
   }
   const target = resolver.target as new () => object;
-  if (target.length > 0) return "the resolver class takes constructor arguments";
+  if (target.length > 0) return null; // constructor arguments: type-graphql's container builds it
+  // One instance per resolver class, as type-graphql's default container keeps; the classes hold no state.
   let instance = instances.get(target);
   if (instance === undefined) instances.set(target, (instance = new target()));
   const method = (instance as Record<string, unknown>)[resolver.methodName];
-  if (typeof method !== "function") return "not a method";
+  if (typeof method !== "function") return null;
   const self = instance;
   const call = method as (...args: unknown[]) => unknown;
 
@@ -168,10 +162,11 @@ function directResolver(
   }
 }
 
-function paramSource(param: ParamMetadata, storage: Storage): Resolve | string {
+/** How a parameter is taken from graphql-js's four arguments; null where type-graphql would convert or validate it. */
+function paramSource(param: ParamMetadata, storage: Storage): Resolve | null {
   switch (param.kind) {
     case "root": {
-      if (param.getType !== undefined) return "@Root with a type to convert to";
+      if (param.getType !== undefined) return null; // @Root with a type to convert to
       const property = param.propertyName;
       return property === undefined ? (s) => s : (s) => (s as Record<string, unknown>)[property];
     }
@@ -184,20 +179,18 @@ function paramSource(param: ParamMetadata, storage: Storage): Resolve | string {
     case "info":
       return (_s, _a, _c, info) => info;
     case "arg": {
-      if (param.validateFn !== undefined || param.validateSettings !== undefined)
-        return `@Arg "${param.name}" has validation`;
-      if (!isLeafType(param.getType(), storage)) return `@Arg "${param.name}" is not a scalar or an enum`;
+      if (param.validateFn !== undefined || param.validateSettings !== undefined) return null;
+      if (!isLeafType(param.getType(), storage)) return null; // an input object: converted and validated
       const name = param.name;
       return (_s, args) => args[name];
     }
     default:
-      return `a @${param.kind} parameter`;
+      return null; // @Args, @PubSub, custom decorators
   }
 }
 
 /** Scalars and enums arrive from graphql-js as they are; only input objects are converted and validated. */
 function isLeafType(type: unknown, storage: Storage): boolean {
-  if (Array.isArray(type)) return false;
   if (type instanceof GraphQLScalarType) return true;
   if (type === String || type === Number || type === Boolean || type === Date) return true;
   return storage.enums.some((e) => e.enumObj === type);

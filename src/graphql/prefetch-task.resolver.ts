@@ -2,7 +2,12 @@ import { Arg, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
 import type { Context } from "../context";
 import { DurationUnit, durationBetween } from "../domain/duration";
 import { isFinished } from "../domain/prefetch-status";
-import type { PrefetchTarget, PrefetchTask, ProviderPrefetchDetails } from "../domain/prefetch-task";
+import type {
+  LazyTaskField,
+  PrefetchTarget,
+  PrefetchTask,
+  ProviderPrefetchDetails,
+} from "../domain/prefetch-task";
 import type { ProviderKind } from "../domain/provider-kind";
 import { UpstreamError } from "../errors/app-error";
 import { DurationUnit as DurationUnitEnum, ProviderKind as ProviderKindEnum } from "./enums";
@@ -43,7 +48,7 @@ export class PrefetchTaskResolver {
       "The task's URLs. Null only when the provider could not be asked for them (the error says why).",
   })
   targets(@Root() task: PrefetchTask, @Ctx() ctx: Context): MaybePromise<readonly PrefetchTarget[] | null> {
-    return task.missing.has("targets") ? complete(task, ctx).then((full) => full.targets) : task.targets;
+    return read(task, "targets", ctx, targetsOf);
   }
 
   @FieldResolver(() => DateTimeScalar, {
@@ -51,9 +56,7 @@ export class PrefetchTaskResolver {
     description: "When the provider started the task, where it says.",
   })
   startedAt(@Root() task: PrefetchTask, @Ctx() ctx: Context): MaybePromise<Date | null> {
-    return task.missing.has("startedAt")
-      ? complete(task, ctx).then((full) => full.startedAt)
-      : task.startedAt;
+    return read(task, "startedAt", ctx, startedAtOf);
   }
 
   @FieldResolver(() => ProviderPrefetchUnion, {
@@ -65,7 +68,7 @@ export class PrefetchTaskResolver {
     @Root() task: PrefetchTask,
     @Ctx() ctx: Context,
   ): MaybePromise<ProviderPrefetchDetails | null> {
-    return task.missing.has("details") ? complete(task, ctx).then((full) => full.details) : task.details;
+    return read(task, "details", ctx, detailsOf);
   }
 
   @FieldResolver(() => Number, {
@@ -82,7 +85,7 @@ export class PrefetchTaskResolver {
         stillRunning: false,
         now: ctx.now,
       });
-    return task.missing.has("startedAt") ? complete(task, ctx).then(queued) : queued(task);
+    return read(task, "startedAt", ctx, queued);
   }
 
   @FieldResolver(() => Number, {
@@ -99,7 +102,7 @@ export class PrefetchTaskResolver {
         stillRunning: !isFinished(full.status),
         now: ctx.now,
       });
-    return task.missing.has("startedAt") ? complete(task, ctx).then(ran) : ran(task);
+    return read(task, "startedAt", ctx, ran);
   }
 
   @FieldResolver(() => Number, {
@@ -119,6 +122,23 @@ export class PrefetchTaskResolver {
 }
 
 type MaybePromise<T> = T | Promise<T>;
+
+const targetsOf = (task: PrefetchTask): readonly PrefetchTarget[] | null => task.targets;
+const startedAtOf = (task: PrefetchTask): Date | null => task.startedAt;
+const detailsOf = (task: PrefetchTask): ProviderPrefetchDetails | null => task.details;
+
+/**
+ * `value` of the task at hand, synchronously, when it carries `field`; else of the complete task, once the
+ * operation's loader has it.
+ */
+function read<T>(
+  task: PrefetchTask,
+  field: LazyTaskField,
+  ctx: Context,
+  value: (task: PrefetchTask) => T,
+): MaybePromise<T> {
+  return task.missing.has(field) ? complete(task, ctx).then(value) : value(task);
+}
 
 /**
  * The complete task through this operation's by-id loader, for a list row that lacks a selected field: one

@@ -13,10 +13,16 @@ export type AbortCause = "client-gone" | "deadline" | "finished";
  * that stops on the signal asks the scope why (`aborted`).
  */
 const ABORT_REASONS: Readonly<Record<AbortCause, Error>> = {
-  "client-gone": new Error("the client has gone"),
-  deadline: new Error("the operation's deadline has passed"),
-  finished: new Error("the operation has answered"),
+  "client-gone": abortReason("the client has gone"),
+  deadline: abortReason("the operation's deadline has passed"),
+  finished: abortReason("the operation has answered"),
 };
+
+function abortReason(message: string): Error {
+  const reason = new Error(message);
+  reason.name = "AbortError";
+  return Object.freeze(reason);
+}
 
 export interface OperationScopeOptions {
   /** Upstream calls the whole operation may cause, whatever its shape (aliases, entity representations, scans). */

@@ -474,10 +474,11 @@ function pageBytes(page: ListPage): number {
 
 /**
  * The key under which a lookup is shared while it runs: the task's identity, and whether the ref carries a
- * creation-time hint, since a Baidu lookup with one can find what one without it cannot.
+ * creation-time hint, since a Baidu lookup with one can find what one without it cannot. The mark is a prefix no
+ * identity key begins with (they begin with a letter, or "["): a suffix could be part of a task id a client typed.
  */
 function flightKey(ref: TaskRef, identity: string): string {
-  return ref.createdAt ? `${identity}#hinted` : identity;
+  return ref.createdAt ? `+${identity}` : identity;
 }
 
 /** Registers a call as in flight under `key` until it settles (unless a newer call has taken the key since). */

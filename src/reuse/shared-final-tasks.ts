@@ -1,4 +1,10 @@
-import { NOTHING_MISSING, type LazyTaskField, type PrefetchTask } from "../domain/prefetch-task";
+import { encodeGlobalId } from "../domain/global-id";
+import {
+  NOTHING_MISSING,
+  type LazyTaskField,
+  type PrefetchTask,
+  type TaskRef,
+} from "../domain/prefetch-task";
 import type { SharedKv } from "../redis/kv-store";
 
 /**
@@ -35,15 +41,22 @@ export class KvSharedFinalTasks implements SharedFinalTasks {
 
 /**
  * JSON of tasks and pages of tasks, Dates tagged as {"$d": epoch ms} so that no string that merely looks like
- * one is revived, and `missing` sets as arrays.
+ * one is revived, and `missing` sets as arrays. A task's global id is left out: it is its ref's, recomputed when
+ * read, so an entry another replica wrote can never serve an id the ref does not make.
  */
 export function encodeTasksJson(value: unknown): string {
   return JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
     const raw = this[key];
     if (raw instanceof Date) return { $d: raw.getTime() };
     if (raw instanceof Set) return [...(raw as Set<unknown>)];
+    if (key === "id" && isTaskObject(this)) return undefined;
     return v;
   });
+}
+
+/** A task as JSON holds it: the object with a ref and a `missing` list (details have neither). */
+function isTaskObject(value: object): value is { ref: TaskRef; id?: unknown } {
+  return "ref" in value && "missing" in value && typeof (value as { ref: unknown }).ref === "object";
 }
 
 /** What encodeTasksJson wrote, Dates and `missing` sets revived; throws on text that is not JSON. */
@@ -51,6 +64,12 @@ export function decodeTasksJson(text: string): unknown {
   return JSON.parse(text, (key, value: unknown) => {
     if (key === "missing" && Array.isArray(value)) {
       return value.length === 0 ? NOTHING_MISSING : new Set<LazyTaskField>(value as LazyTaskField[]);
+    }
+    // Revived bottom-up: the ref (its createdAt hint a Date again) is already in place.
+    if (typeof value === "object" && value !== null && isTaskObject(value)) {
+      const ref = value.ref as TaskRef | null;
+      if (ref !== null && typeof ref.taskId === "string") value.id = encodeGlobalId(ref);
+      return value;
     }
     if (
       typeof value === "object" &&

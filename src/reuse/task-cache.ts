@@ -21,6 +21,7 @@ export function estimateTaskBytes(task: PrefetchTask): number {
     if (s) bytes += 2 * s.length + 16;
   };
   add(task.ref.taskId);
+  add(task.id);
   add(task.site);
   add(task.name);
   add(task.providerStatus);

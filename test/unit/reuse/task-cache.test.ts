@@ -110,6 +110,15 @@ describe("task JSON shared between replicas", () => {
     expect(copy.tasks[0]!.name).toBe("2026-11-30T10:00:00.000Z");
   });
 
+  it("stores no global id and serves the ref's own, whatever an entry says", () => {
+    const original = task("a", PrefetchStatus.COMPLETED);
+    const text = encodeTasksJson(original);
+    expect(JSON.parse(text)).not.toHaveProperty("id");
+    const forged = JSON.stringify({ ...JSON.parse(text), id: "someone-elses-id" });
+    expect(parseTask(text)?.id).toBe(original.id);
+    expect(parseTask(forged)?.id).toBe(original.id);
+  });
+
   it("reads a corrupt or foreign entry as a miss", () => {
     expect(parseTask("not json")).toBeNull();
     expect(parseTask(JSON.stringify({ ref: { taskId: "a" } }))).toBeNull();
