@@ -21,7 +21,7 @@ import { taskRefRules } from "./graphql/validators";
 import { boundedText } from "./log-fields";
 
 /** Federation 2 link: the directives this subgraph uses. */
-const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable"])\n`;
+const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@cost", "@listSize"])\n`;
 
 /**
  * type-graphql builds the schema from the decorated classes (with class-validator on args), its resolvers are

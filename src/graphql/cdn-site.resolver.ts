@@ -1,8 +1,9 @@
-import { Args, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
+import { Args, Ctx, Directive, FieldResolver, Resolver, Root } from "type-graphql";
 import type { Context } from "../context";
 import { BadUserInputError } from "../errors/app-error";
 import type { PrefetchConnection } from "../pagination/paging-engine";
 import { CdnSiteType } from "./cdn-site.type";
+import { CONNECTION_SIZE, UPSTREAM_CALL } from "./demand-control";
 import { PrefetchConnectionType } from "./prefetch-connection.type";
 import { listPrefetchTasks } from "./prefetch.resolver";
 import { SitePrefetchTasksArgs } from "./prefetch-tasks.args";
@@ -10,6 +11,8 @@ import { HOSTNAME_PATTERN } from "./validators";
 
 @Resolver(() => CdnSiteType)
 export class CdnSiteResolver {
+  @Directive(UPSTREAM_CALL)
+  @Directive(CONNECTION_SIZE)
   @FieldResolver(() => PrefetchConnectionType, {
     nullable: true,
     description:

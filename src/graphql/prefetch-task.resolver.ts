@@ -1,4 +1,4 @@
-import { Arg, Ctx, FieldResolver, Resolver, Root } from "type-graphql";
+import { Arg, Ctx, Directive, FieldResolver, Resolver, Root } from "type-graphql";
 import type { Context } from "../context";
 import { DurationUnit, durationBetween } from "../domain/duration";
 import { isFinished } from "../domain/prefetch-status";
@@ -10,6 +10,7 @@ import type {
 } from "../domain/prefetch-task";
 import type { ProviderKind } from "../domain/provider-kind";
 import { UpstreamError } from "../errors/app-error";
+import { UPSTREAM_CALL, URLS_SIZE } from "./demand-control";
 import { DurationUnit as DurationUnitEnum, ProviderKind as ProviderKindEnum } from "./enums";
 import { PrefetchTargetType, PrefetchTaskType } from "./prefetch-task.type";
 import { ProviderPrefetchUnion } from "./provider-prefetch.union";
@@ -42,6 +43,8 @@ export class PrefetchTaskResolver {
     return task.ref.taskId;
   }
 
+  @Directive(UPSTREAM_CALL)
+  @Directive(URLS_SIZE)
   @FieldResolver(() => [PrefetchTargetType], {
     nullable: true,
     description:
@@ -51,6 +54,7 @@ export class PrefetchTaskResolver {
     return read(task, "targets", ctx, targetsOf);
   }
 
+  @Directive(UPSTREAM_CALL)
   @FieldResolver(() => DateTimeScalar, {
     nullable: true,
     description: "When the provider started the task, where it says.",
@@ -59,6 +63,7 @@ export class PrefetchTaskResolver {
     return read(task, "startedAt", ctx, startedAtOf);
   }
 
+  @Directive(UPSTREAM_CALL)
   @FieldResolver(() => ProviderPrefetchUnion, {
     nullable: true,
     description:
@@ -71,6 +76,7 @@ export class PrefetchTaskResolver {
     return read(task, "details", ctx, detailsOf);
   }
 
+  @Directive(UPSTREAM_CALL)
   @FieldResolver(() => Number, {
     nullable: true,
     description: "createdAt -> startedAt; null where either is unknown.",
@@ -88,6 +94,7 @@ export class PrefetchTaskResolver {
     return read(task, "startedAt", ctx, queued);
   }
 
+  @Directive(UPSTREAM_CALL)
   @FieldResolver(() => Number, {
     nullable: true,
     description: "startedAt -> finishedAt, or startedAt -> now while the task runs; null where unknown.",

@@ -1,4 +1,5 @@
 import { Directive, Field, ID, Int, ObjectType } from "type-graphql";
+import { HEADERS_SIZE } from "./demand-control";
 import { NodeInterface } from "./node.interface";
 import { DateTimeScalar } from "./scalars/date-time.scalar";
 import { PrefetchStatus } from "./enums";
@@ -17,6 +18,7 @@ export class PrefetchTargetType {
   @Field(() => String, { description: "The URL to warm up." })
   url!: string;
 
+  @Directive(HEADERS_SIZE)
   @Field(() => [HttpHeaderType], {
     description: "Request headers that are part of the cache key (Wangsu CDN Pro). Empty when none.",
   })

@@ -1,11 +1,12 @@
 import { ArrayMaxSize } from "class-validator";
-import { Args, ArgsType, Ctx, Field, ID, Query, Resolver } from "type-graphql";
+import { Args, ArgsType, Ctx, Directive, Field, ID, Query, Resolver } from "type-graphql";
 import type { Context } from "../context";
 import { decodeGlobalId } from "../domain/global-id";
 import type { PrefetchTask } from "../domain/prefetch-task";
 import { ForbiddenError } from "../errors/app-error";
 import type { PrefetchConnection } from "../pagination/paging-engine";
 import type { ProviderAccountInfo } from "../providers/provider";
+import { ACCOUNTS_SIZE, BY_IDS_SIZE, CONNECTION_SIZE, UPSTREAM_CALL } from "./demand-control";
 import { PrefetchConnectionType } from "./prefetch-connection.type";
 import { PrefetchTaskType } from "./prefetch-task.type";
 import {
@@ -78,6 +79,8 @@ export function loadByGlobalIds(
 
 @Resolver()
 export class PrefetchResolver {
+  @Directive(UPSTREAM_CALL)
+  @Directive(CONNECTION_SIZE)
   @Query(() => PrefetchConnectionType, {
     nullable: true,
     description:
@@ -90,6 +93,7 @@ export class PrefetchResolver {
     return listPrefetchTasks(ctx, args, args.site ?? null);
   }
 
+  @Directive(UPSTREAM_CALL)
   @Query(() => PrefetchTaskType, {
     nullable: true,
     description:
@@ -111,6 +115,8 @@ export class PrefetchResolver {
     });
   }
 
+  @Directive(UPSTREAM_CALL)
+  @Directive(BY_IDS_SIZE)
   @Query(() => [PrefetchTaskType], {
     nullable: "items",
     description: "Tasks by global id, in request order, null where not found.",
@@ -122,6 +128,7 @@ export class PrefetchResolver {
     return loadByGlobalIds(ctx, ids);
   }
 
+  @Directive(ACCOUNTS_SIZE)
   @Query(() => [ProviderAccountType], {
     description: "The configured provider accounts; with API keys, those the caller's key may use.",
   })

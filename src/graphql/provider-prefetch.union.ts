@@ -1,6 +1,7 @@
-import { createUnionType, Field, Int, ObjectType, type ClassType } from "type-graphql";
+import { createUnionType, Directive, Field, Int, ObjectType, type ClassType } from "type-graphql";
 import type { ProviderPrefetchDetails } from "../domain/prefetch-task";
 import type { ProviderKind } from "../domain/provider-kind";
+import { REGIONS_SIZE, URLS_SIZE } from "./demand-control";
 import { PrefetchTargetType } from "./prefetch-task.type";
 import { DateTimeScalar } from "./scalars/date-time.scalar";
 
@@ -69,9 +70,11 @@ export class WangsuCdnProPrefetchType {
   @Field(() => String, { nullable: true })
   name!: string | null;
 
+  @Directive(URLS_SIZE)
   @Field(() => [PrefetchTargetType])
   fileList!: PrefetchTargetType[];
 
+  @Directive(REGIONS_SIZE)
   @Field(() => [String], { description: "Continents the content is prefetched to; empty means all." })
   regions!: string[];
 

@@ -186,6 +186,18 @@ describe("prefetch-graph in a supergraph with a sites subgraph, behind an in-pro
     expect(composition.hints).toEqual([]);
   });
 
+  it("hands a router the demand-control directives (Federation 2.9 @cost and @listSize) in the supergraph", () => {
+    const supergraph = composition.supergraphSdl ?? "";
+    expect(supergraph).toMatch(/@link\(url: "https:\/\/specs\.apollo\.dev\/cost\/v0\.1"/);
+    const field = (name: string): string =>
+      supergraph.split("\n").find((line) => line.trimStart().startsWith(`${name}:`)) ?? "";
+    expect(field("targets")).toContain("@cost(weight: 10)");
+    expect(supergraph).toMatch(
+      /\)\s*: PrefetchConnection[^\n]*@listSize\(slicingArguments: \["first"\], sizedFields: \["edges", "nodes"\]/,
+    );
+    expect(field("nodes(ids: [ID!]!)")).toContain("@listSize(assumedSize: 100)");
+  });
+
   it("shares Relay's PageInfo with a company subgraph that defines its own: both pages through one gateway", async () => {
     const res = await gateway.execute<{
       cdnSitePage: { nodes: { domain: string }[]; pageInfo: Record<string, unknown> };
