@@ -3,7 +3,7 @@ import { constants } from "node:os";
 import { createApp } from "./app";
 import { loadConfig } from "./config/load-config";
 import { ConfigError } from "./config/config-error";
-import { sandboxApplies } from "./config/config";
+import { configuredSecrets, sandboxApplies } from "./config/config";
 import { createLogger } from "./logger";
 import { GRAPHQL_PATH } from "./server";
 
@@ -19,7 +19,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { secrets: configuredSecrets(config) });
   if (config.cursorSecretGenerated) {
     logger.warn(
       "PREFETCH_GRAPH_CURSOR_SECRET is not set: cursors are signed with a random per-process key and die with the process (and differ between replicas)",

@@ -102,3 +102,28 @@ export function sandboxApplies(config: Pick<Config, "sandbox" | "accounts" | "pr
     (config.sandbox === "auto" && config.accounts.length === 0 && !config.production)
   );
 }
+
+/**
+ * Every secret value the configuration holds, for the logger to keep out of every line: each string in each
+ * account's credentials (whatever the provider calls its fields), the cursor key, and Redis's password.
+ */
+export function configuredSecrets(
+  config: Pick<Config, "accounts" | "cursorSecret" | "cursorSecretGenerated" | "redisUrl">,
+): string[] {
+  const secrets: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === "string") secrets.push(value);
+    else if (typeof value === "object" && value !== null) Object.values(value).forEach(collect);
+  };
+  for (const account of config.accounts) collect(account.credentials);
+  if (!config.cursorSecretGenerated) secrets.push(config.cursorSecret.toString("utf8"));
+  if (config.redisUrl !== null) {
+    try {
+      const password = decodeURIComponent(new URL(config.redisUrl).password);
+      if (password !== "") secrets.push(password);
+    } catch {
+      // validated at load; nothing to add
+    }
+  }
+  return secrets;
+}
