@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { ProviderKind } from "../domain/provider-kind";
+import type { ProviderKind } from "../domain/provider-kind";
 import { startBaiduGeoSandbox, type BaiduGeoIdLookup, type BaiduGeoSandbox } from "./baidu-geo";
 import { startWangsuCdnProSandbox, type WangsuCdnProSandbox } from "./wangsu-cdn-pro";
 
@@ -64,27 +64,22 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.wangsuRateLimit ? { rateLimit: options.wangsuRateLimit } : {}),
     ...(options.wangsuFileListsChange ? { fileListsChange: true } : {}),
   });
+  // One emulator per ProviderKind: a provider added without its sandbox does not compile.
+  const served: Record<ProviderKind, Omit<SandboxAccount, "name" | "provider" | "sandbox">> = {
+    BAIDU_GEO: { endpoint: baiduGeo.url, credentials: baiduCredentials },
+    WANGSU_CDN_PRO: {
+      endpoint: wangsuCdnPro.url,
+      credentials: wangsuCredentials,
+      // The client's budget matches the emulator's limit, as it would the real provider's.
+      ...(options.wangsuRateLimit ? { rateLimit: options.wangsuRateLimit } : {}),
+    },
+  };
   return {
     baiduGeo,
     wangsuCdnPro,
-    accounts: [
-      {
-        name,
-        provider: ProviderKind.BAIDU_GEO,
-        endpoint: baiduGeo.url,
-        credentials: baiduCredentials,
-        sandbox: true,
-      },
-      {
-        name,
-        provider: ProviderKind.WANGSU_CDN_PRO,
-        endpoint: wangsuCdnPro.url,
-        credentials: wangsuCredentials,
-        sandbox: true,
-        // The client's budget matches the emulator's limit, as it would the real provider's.
-        ...(options.wangsuRateLimit ? { rateLimit: options.wangsuRateLimit } : {}),
-      },
-    ],
+    accounts: (Object.entries(served) as [ProviderKind, (typeof served)[ProviderKind]][]).map(
+      ([provider, account]) => ({ name, provider, sandbox: true as const, ...account }),
+    ),
     async close() {
       await Promise.all([baiduGeo.close(), wangsuCdnPro.close()]);
     },
