@@ -14,7 +14,11 @@ export interface LandingPageOptions {
 }
 
 export interface LandingPage {
-  /** Handles GET/HEAD of `/graphiql`, `/graphiql/` and `/graphiql/assets/...`, and GET of graphqlPath when the client prefers text/html. Returns true when it wrote the response. */
+  /**
+   * Handles GET/HEAD of `/graphiql`, `/graphiql/` and `/graphiql/assets/...`, GET of graphqlPath when the client
+   * prefers text/html, and redirects a browser's GET/HEAD of `/` to `/graphiql` (keeping a share link's query
+   * string). Returns true when it wrote the response.
+   */
   handle(req: IncomingMessage, res: ServerResponse): boolean;
 }
 
@@ -236,6 +240,28 @@ function sendStatus(
   res.end(body);
 }
 
+/** Node reads a request line byte by byte (latin1); bytes a header may not carry go back percent-encoded. */
+function headerSafe(text: string): string {
+  return text.replace(
+    /[^\x21-\x7e]/g,
+    (c) => `%${(c.charCodeAt(0) & 0xff).toString(16).toUpperCase().padStart(2, "0")}`,
+  );
+}
+
+function redirect(req: IncomingMessage, res: ServerResponse, location: string): void {
+  const body = Buffer.from(`Found: ${location}\n`, "utf8");
+  setHeaders(res, SECURITY_HEADERS);
+  res.writeHead(302, {
+    location,
+    "content-type": "text/plain; charset=utf-8",
+    "content-length": body.byteLength,
+    // Only browsers are redirected, so the answer depends on Accept.
+    vary: "Accept",
+    "cache-control": "no-cache",
+  });
+  res.end(req.method === "HEAD" ? undefined : body);
+}
+
 function validate(options: LandingPageOptions): void {
   if (!options.graphqlPath.startsWith("/") || options.graphqlPath.includes("?")) {
     throw new Error(
@@ -318,6 +344,12 @@ export function createLandingPage(options: LandingPageOptions): LandingPage {
         } else {
           servePage(req, res);
         }
+        return true;
+      }
+      if (path === "/" && readOnly && prefersHtml(req.headers.accept)) {
+        // A browser opening the server's root; other clients keep the server's own answer. The location is
+        // always this origin's GraphiQL path: the query string is only ever appended after it.
+        redirect(req, res, query === "" ? GRAPHIQL_PATH : `${GRAPHIQL_PATH}?${headerSafe(query)}`);
         return true;
       }
       if (path === options.graphqlPath && method === "GET" && prefersHtml(req.headers.accept)) {

@@ -49,17 +49,91 @@ export const BOOTSTRAP_SCRIPT = `(function () {
     }
   }
 
+  // Share links, as GraphiQL's own examples do: ?query=, ?variables= and ?operationName= fill the editors on
+  // open (over whatever GraphiQL stored), and the URL follows every edit through history.replaceState (no
+  // reload, no history entries). Headers stay out of the URL on purpose: they carry API keys.
+  var SHARED = ["query", "variables", "operationName"];
+  var shared = {};
+  var opened = new URLSearchParams(window.location.search);
+  SHARED.forEach(function (name) {
+    var value = opened.get(name);
+    if (value) shared[name] = value;
+  });
+  var editors = null; // GraphiQL's editor context, once mounted (see ShareLink below)
+
+  function updateUrl(name, value) {
+    shared[name] = value;
+    // The link carries the whole state, even when only one part has been edited so far.
+    if (editors && editors.queryEditor && shared.query === undefined) shared.query = editors.queryEditor.getValue();
+    if (editors && editors.variableEditor && shared.variables === undefined) {
+      shared.variables = editors.variableEditor.getValue();
+    }
+    var parts = [];
+    new URLSearchParams(window.location.search).forEach(function (v, k) {
+      if (SHARED.indexOf(k) === -1) parts.push(encodeURIComponent(k) + "=" + encodeURIComponent(v));
+    });
+    SHARED.forEach(function (k) {
+      if (shared[k]) parts.push(encodeURIComponent(k) + "=" + encodeURIComponent(shared[k]));
+    });
+    var search = parts.length ? "?" + parts.join("&") : "";
+    try {
+      window.history.replaceState(window.history.state, "", window.location.pathname + search + window.location.hash);
+    } catch (error) {
+      // A URL longer than the browser takes: the address bar keeps the last one that fitted.
+    }
+  }
+
+  // Rendered inside GraphiQL (in its logo slot), so it can reach the editors. GraphiQL 3's operationName prop
+  // would pin every execution to that name, even after edits; selecting it once instead leaves the choice to
+  // the user, as GraphiQL does when the cursor moves.
+  var operationApplied = false;
+  function ShareLink() {
+    var context = GraphiQL.React.useEditorContext();
+    editors = context;
+    var queryEditor = context && context.queryEditor;
+    React.useEffect(
+      function () {
+        if (operationApplied || !queryEditor) return;
+        operationApplied = true;
+        if (shared.operationName) context.setOperationName(shared.operationName);
+      },
+      [queryEditor],
+    );
+    return null;
+  }
+
   var props = {
     fetcher: fetcher,
     defaultQuery: config.defaultQuery,
     // Used only when the browser has no saved tabs for this origin; afterwards GraphiQL restores the user's own.
     defaultTabs: [{ query: config.defaultQuery, variables: config.defaultVariables }],
     defaultEditorToolsVisibility: config.defaultVariables ? "variables" : false,
+    onEditQuery: function (query) {
+      updateUrl("query", query);
+    },
+    onEditVariables: function (variables) {
+      updateUrl("variables", variables);
+    },
+    onEditOperationName: function (operationName) {
+      updateUrl("operationName", operationName);
+    },
   };
-  // GraphiQL 3 fills the variables editor from the variables prop or its own storage, never from defaultTabs;
-  // passing the prop on later visits would overwrite what the user typed, so only the first visit gets it.
-  if (config.defaultVariables && !hasSavedTabs()) props.variables = config.defaultVariables;
-  var logo = React.createElement(GraphiQL.Logo, null, config.title);
+  if (shared.query) {
+    // A share link: its query (and its variables, or none) wins over the stored tabs, in a new tab if needed.
+    props.query = shared.query;
+    props.variables = shared.variables || "";
+    // A browser without saved tabs would otherwise open the default tab beside the shared query.
+    props.defaultTabs = [{ query: shared.query, variables: shared.variables || "" }];
+    props.defaultEditorToolsVisibility = shared.variables ? "variables" : false;
+  } else if (shared.variables) {
+    props.variables = shared.variables;
+    props.defaultEditorToolsVisibility = "variables";
+  } else if (config.defaultVariables && !hasSavedTabs()) {
+    // GraphiQL 3 fills the variables editor from the variables prop or its own storage, never from defaultTabs;
+    // passing the prop on later visits would overwrite what the user typed, so only the first visit gets it.
+    props.variables = config.defaultVariables;
+  }
+  var logo = React.createElement(GraphiQL.Logo, null, config.title, React.createElement(ShareLink));
   ReactDOM.createRoot(document.getElementById("graphiql")).render(React.createElement(GraphiQL, props, logo));
 })();
 `;

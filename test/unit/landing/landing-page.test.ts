@@ -175,6 +175,52 @@ describe("GraphiQL landing page", () => {
     expect((await get("/graphiql/other")).headers["x-not-handled"]).toBe("1");
   });
 
+  it("redirects a browser opening / to /graphiql, keeping a share link's query string", async () => {
+    const res = await get("/", { accept: BROWSER_ACCEPT });
+    expect(res.status).toBe(302);
+    expect(res.headers["location"]).toBe("/graphiql");
+    expect(res.headers["vary"]).toBe("Accept");
+    expect(String(res.headers["content-security-policy"])).toContain("default-src 'self'");
+
+    const shared = await get("/?query=%7B__typename%7D&operationName=Tasks", { accept: BROWSER_ACCEPT });
+    expect(shared.status).toBe(302);
+    expect(shared.headers["location"]).toBe("/graphiql?query=%7B__typename%7D&operationName=Tasks");
+
+    const head = await get("/", { accept: BROWSER_ACCEPT }, "HEAD");
+    expect(head.status).toBe(302);
+    expect(head.headers["location"]).toBe("/graphiql");
+    expect(head.body.byteLength).toBe(0);
+  });
+
+  it("never redirects off the server's origin, whatever the query string holds", async () => {
+    const raw = await new Promise<{ status: number; location: string | undefined }>((resolve, reject) => {
+      const req = rawRequest(
+        `${origin}/`,
+        {
+          path: "/?//evil.example/\\x%0d%0aSet-Cookie:x=1",
+          method: "GET",
+          headers: { accept: BROWSER_ACCEPT },
+        },
+        (res) => {
+          res.resume();
+          resolve({ status: res.statusCode ?? 0, location: res.headers.location });
+        },
+      );
+      req.on("error", reject);
+      req.end();
+    });
+    expect(raw.status).toBe(302);
+    expect(raw.location).toMatch(/^\/graphiql\?/);
+    expect(raw.location).toBe("/graphiql?//evil.example/\\x%0d%0aSet-Cookie:x=1");
+  });
+
+  it("leaves / alone for non-browser clients, other methods and other paths", async () => {
+    expect((await get("/", { accept: "application/json" })).headers["x-not-handled"]).toBe("1");
+    expect((await get("/", { accept: "*/*" })).headers["x-not-handled"]).toBe("1");
+    expect((await get("/", { accept: BROWSER_ACCEPT }, "POST")).headers["x-not-handled"]).toBe("1");
+    expect((await get("/index.html", { accept: BROWSER_ACCEPT })).headers["x-not-handled"]).toBe("1");
+  });
+
   it("answers 404 to a path traversal attempt under /graphiql/assets/", async () => {
     const dotted = await getRawPath("/graphiql/assets/../../package.json");
     expect(dotted.status).toBe(404);
