@@ -1,7 +1,7 @@
 import { buildSubgraphSchema, printSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
-import { printSchemaWithDirectives } from "@graphql-tools/utils";
-import { isUnionType, parse, type GraphQLFieldResolver, type GraphQLSchema } from "graphql";
+import { MapperKind, mapSchema, printSchemaWithDirectives } from "@graphql-tools/utils";
+import { GraphQLObjectType, GraphQLSchema, isUnionType, parse, type GraphQLFieldResolver } from "graphql";
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from "type-graphql";
 import type { Context } from "./context";
 import { decodeGlobalId } from "./domain/global-id";
@@ -22,6 +22,14 @@ import { boundedText } from "./log-fields";
 
 /** Federation 2 link: the directives this subgraph uses. */
 const FEDERATION_LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@cost", "@listSize"])\n`;
+
+/** The schema's own description, the first thing GraphiQL's Docs explorer shows. */
+const SCHEMA_DESCRIPTION =
+  "prefetch-graph: CDN prefetch (cache warm-up) tasks of Baidu AI Cloud GEO and Wangsu CDN Pro accounts, read-only, in one shape (PrefetchTask), with each provider's own record in providerDetails. ProviderKind says which provider fills which field. A federated subgraph: the company graph reaches tasks through PrefetchTask's key and CdnSite.prefetchTasks.";
+
+/** type-graphql has no option for the root type's description. */
+const QUERY_DESCRIPTION =
+  "List a provider account's tasks in a time window, look tasks up by the provider's id or by global id, and list the configured accounts.";
 
 /**
  * type-graphql builds the schema from the decorated classes (with class-validator on args), its resolvers are
@@ -44,7 +52,7 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { forbidUnknownValues: false },
   };
-  const base = await buildSchema(options);
+  const base = describeRoot(await buildSchema(options));
   const resolvers = createResolversMap(base) as GraphQLResolverMap<unknown>;
   useDirectResolvers(resolvers, options);
   const prefetchTask = (resolvers.PrefetchTask ?? {}) as Record<string, unknown>;
@@ -70,6 +78,18 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
   guardEntities(schema, MAX_IDS);
   federationOnly(schema, ["_service", "_entities"]);
   return schema;
+}
+
+/**
+ * The descriptions type-graphql cannot declare: the schema's own and the Query type's. Both survive
+ * buildSubgraphSchema and printSubgraphSchema, so the committed SDL carries them.
+ */
+function describeRoot(schema: GraphQLSchema): GraphQLSchema {
+  const described = mapSchema(schema, {
+    [MapperKind.QUERY]: (type) =>
+      new GraphQLObjectType({ ...type.toConfig(), description: QUERY_DESCRIPTION }),
+  });
+  return new GraphQLSchema({ ...described.toConfig(), description: SCHEMA_DESCRIPTION });
 }
 
 /**

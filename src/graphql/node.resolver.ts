@@ -11,7 +11,10 @@ import { taskRefRules } from "./validators";
 export class NodeResolver {
   @Directive(UPSTREAM_CALL)
   @Query(() => NodeInterface, { nullable: true, description: "Any object by its global id (Relay)." })
-  async node(@Arg("id", () => ID) id: string, @Ctx() ctx: Context): Promise<PrefetchTask | null> {
+  async node(
+    @Arg("id", () => ID, { description: "A global id (PrefetchTask.id)." }) id: string,
+    @Ctx() ctx: Context,
+  ): Promise<PrefetchTask | null> {
     const ref = decodeGlobalId(id, taskRefRules(ctx.now));
     return ref ? ctx.loaders.task.load(ref) : null;
   }

@@ -15,10 +15,13 @@ export class PageInfoType {
   @Field(() => Boolean, { description: "Always false: connections page forward only." })
   hasPreviousPage!: boolean;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The first edge's cursor; null on an empty page." })
   startCursor!: string | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "The last edge's cursor, to pass as after for the next page; null on an empty page.",
+  })
   endCursor!: string | null;
 }
 
@@ -30,18 +33,20 @@ export class PrefetchTaskEdgeType {
   })
   cursor!: string;
 
-  @Field(() => PrefetchTaskType)
+  @Field(() => PrefetchTaskType, { description: "The task." })
   node!: PrefetchTaskType;
 }
 
 @ObjectType("PrefetchConnection", { description: "A page of prefetch tasks (Relay cursor connection)." })
 export class PrefetchConnectionType {
-  @Field(() => [PrefetchTaskEdgeType])
+  @Field(() => [PrefetchTaskEdgeType], {
+    description: "The page's tasks with their cursors, in the provider's order (see ProviderKind).",
+  })
   edges!: PrefetchTaskEdgeType[];
 
   @Field(() => [PrefetchTaskType], { description: "The edges' nodes, for clients that need no cursors." })
   nodes!: PrefetchTaskType[];
 
-  @Field(() => PageInfoType)
+  @Field(() => PageInfoType, { description: "Where the page ends and whether another follows." })
   pageInfo!: PageInfoType;
 }

@@ -28,7 +28,7 @@ export class PrefetchTaskResolver {
   // Every method answers synchronously when the row at hand holds what it needs (see direct-resolvers.ts for
   // how they are called): only a field the row lacks goes through the loader, and so through a promise.
 
-  @FieldResolver(() => ProviderKindEnum)
+  @FieldResolver(() => ProviderKindEnum, { description: "The provider the task is at." })
   provider(@Root() task: PrefetchTask): ProviderKind {
     return task.ref.provider;
   }
@@ -38,7 +38,10 @@ export class PrefetchTaskResolver {
     return task.ref.account;
   }
 
-  @FieldResolver(() => String, { description: "The provider's own task id." })
+  @FieldResolver(() => String, {
+    description:
+      "The provider's own task id, as prefetchTask takes it. BAIDU_GEO: Baidu's per-URL record id (equal to BaiduGeoPrefetch.id), not the id of the submission the record belongs to. WANGSU_CDN_PRO: the prefetch request's id (equal to WangsuCdnProPrefetchMetadata.id).",
+  })
   taskId(@Root() task: PrefetchTask): string {
     return task.ref.taskId;
   }
@@ -48,7 +51,7 @@ export class PrefetchTaskResolver {
   @FieldResolver(() => [PrefetchTargetType], {
     nullable: true,
     description:
-      "The task's URLs. Null only when the provider could not be asked for them (the error says why).",
+      "The task's URLs: the record's one URL for BAIDU_GEO, the request's fileList for WANGSU_CDN_PRO (whose list rows lack it, so it may take a lookup by id). Null only when the provider could not be asked for them (the error says why).",
   })
   targets(@Root() task: PrefetchTask, @Ctx() ctx: Context): MaybePromise<readonly PrefetchTarget[] | null> {
     return read(task, "targets", ctx, targetsOf);
@@ -57,7 +60,8 @@ export class PrefetchTaskResolver {
   @Directive(UPSTREAM_CALL)
   @FieldResolver(() => DateTimeScalar, {
     nullable: true,
-    description: "When the provider started the task, where it says.",
+    description:
+      "When the provider started the task: Baidu's startedAt, where sent. Always null for WANGSU_CDN_PRO, which does not report it (its providerDetails.startTime is the requested start, not the actual one).",
   })
   startedAt(@Root() task: PrefetchTask, @Ctx() ctx: Context): MaybePromise<Date | null> {
     return read(task, "startedAt", ctx, startedAtOf);
@@ -67,7 +71,7 @@ export class PrefetchTaskResolver {
   @FieldResolver(() => ProviderPrefetchUnion, {
     nullable: true,
     description:
-      "The provider's own view of the task, every field it returned. Null only when the provider could not be asked (the error says why).",
+      "The provider's own view of the task, every field it returned: BaiduGeoPrefetch or WangsuCdnProPrefetch (whose list rows lack it, so it may take a lookup by id). Null only when the provider could not be asked (the error says why).",
   })
   providerDetails(
     @Root() task: PrefetchTask,
@@ -79,7 +83,8 @@ export class PrefetchTaskResolver {
   @Directive(UPSTREAM_CALL)
   @FieldResolver(() => Number, {
     nullable: true,
-    description: "createdAt -> startedAt; null where either is unknown.",
+    description:
+      "createdAt -> startedAt; null where either is unknown, so always null for WANGSU_CDN_PRO (no startedAt).",
   })
   queueDuration(
     @Root() task: PrefetchTask,
@@ -97,7 +102,8 @@ export class PrefetchTaskResolver {
   @Directive(UPSTREAM_CALL)
   @FieldResolver(() => Number, {
     nullable: true,
-    description: "startedAt -> finishedAt, or startedAt -> now while the task runs; null where unknown.",
+    description:
+      "startedAt -> finishedAt, or startedAt -> now while the task runs; null where unknown, so always null for WANGSU_CDN_PRO (no startedAt).",
   })
   runDuration(
     @Root() task: PrefetchTask,

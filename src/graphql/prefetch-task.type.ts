@@ -6,10 +6,10 @@ import { PrefetchStatus } from "./enums";
 
 @ObjectType("HttpHeader", { description: "One HTTP request header." })
 export class HttpHeaderType {
-  @Field(() => String)
+  @Field(() => String, { description: "The header's name." })
   name!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The header's value." })
   value!: string;
 }
 
@@ -41,44 +41,66 @@ export class PrefetchTaskType extends NodeInterface {
 
   @Field(() => String, {
     nullable: true,
-    description: "The site (domain) the task belongs to, where the provider has one.",
+    description:
+      "The site (domain) the task belongs to. BAIDU_GEO: the site asked for. WANGSU_CDN_PRO: the one hostname all its URLs share; null where they span several.",
   })
   site!: string | null;
 
-  @Field(() => String, { nullable: true, description: "Short description, where the provider has one." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Short description: Wangsu's request name, where given. Always null for BAIDU_GEO.",
+  })
   name!: string | null;
 
-  @Field(() => PrefetchStatus)
+  @Field(() => PrefetchStatus, {
+    description:
+      "The provider's status mapped onto the unified ones; PrefetchStatus says which provider reports which.",
+  })
   status!: PrefetchStatus;
 
-  @Field(() => String, { description: "The provider's status string, unchanged." })
+  @Field(() => String, {
+    description:
+      "The provider's status string, unchanged: Baidu's waiting, in-progress, completed or failed; Wangsu's waiting, inprogress or finished.",
+  })
   providerStatus!: string;
 
   @Field(() => Int, {
     nullable: true,
-    description: "Percent of the work done, 0..100, where the provider reports it.",
+    description:
+      "Percent of the work done, 0..100: Baidu's progress, where sent. Always null for WANGSU_CDN_PRO.",
   })
   progress!: number | null;
 
   @Field(() => Int, {
     nullable: true,
-    description: "Percent of URLs prefetched successfully, 0..100, where the provider reports or implies it.",
+    description:
+      "Percent of URLs prefetched successfully, 0..100. WANGSU_CDN_PRO: Wangsu's successRate. BAIDU_GEO (one URL per task): 100 when completed, 0 when failed, null before.",
   })
   successRate!: number | null;
 
-  @Field(() => DateTimeScalar, { nullable: true, description: "When the task was submitted." })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "When the task was submitted: Baidu's createdAt, Wangsu's submissionTime.",
+  })
   createdAt!: Date | null;
 
   @Field(() => DateTimeScalar, {
     nullable: true,
-    description: "When the task finished, where the provider says.",
+    description:
+      "When the task finished: Baidu's finishedAt, Wangsu's finishTime; null while unfinished or where the provider does not say.",
   })
   finishedAt!: Date | null;
 
-  @Field(() => String, { nullable: true, description: "Why the task failed, where the provider says." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Why the task failed: Baidu's reason. Always null for WANGSU_CDN_PRO.",
+  })
   failureReason!: string | null;
 
-  @Field(() => String, { nullable: true, description: "Who submitted the task, where the provider says." })
+  @Field(() => String, {
+    nullable: true,
+    description: "Who submitted the task: Baidu's operator (a user id). Always null for WANGSU_CDN_PRO.",
+  })
   operator!: string | null;
 
   @Field(() => DateTimeScalar, {

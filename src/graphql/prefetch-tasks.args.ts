@@ -22,7 +22,7 @@ export const MAX_IDS = 100;
 /** Which provider account: every entry point that reaches one provider takes these. */
 @ArgsType()
 export class ProviderAccountArgs {
-  @Field(() => ProviderKind)
+  @Field(() => ProviderKind, { description: "The provider whose account to ask." })
   provider!: ProviderKind;
 
   @Field(() => String, {
@@ -46,7 +46,8 @@ export class SitePrefetchTasksArgs extends ProviderAccountArgs {
 
   @Field(() => [PrefetchStatus], {
     nullable: true,
-    description: "Only tasks in these statuses; all when omitted.",
+    description:
+      "Only tasks in these statuses (1 to 5 of them); all when omitted. A filter only on statuses the provider never reports (PARTIALLY_COMPLETED for BAIDU_GEO) returns an empty page without asking the provider.",
   })
   @IsOptional()
   @ArrayNotEmpty({ message: "status must not be empty; omit it for all statuses" })

@@ -21,7 +21,7 @@ import { taskRefRules } from "./validators";
 
 @ArgsType()
 export class IdsArgs {
-  @Field(() => [ID])
+  @Field(() => [ID], { description: `Global ids (PrefetchTask.id), at most ${MAX_IDS}.` })
   @ArrayMaxSize(MAX_IDS)
   ids!: string[];
 }

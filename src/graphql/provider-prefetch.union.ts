@@ -12,16 +12,19 @@ export class BaiduGeoPrefetchType {
   @Field(() => String, { description: "The site queried." })
   site!: string;
 
-  @Field(() => String, { description: "Baidu's per-URL task id." })
+  @Field(() => String, {
+    description:
+      "Baidu's per-URL record id (the same value as PrefetchTask.taskId), not the id of the submission the record belongs to.",
+  })
   id!: string;
 
   @Field(() => String, { description: "waiting, in-progress, completed or failed." })
   status!: string;
 
-  @Field(() => String)
+  @Field(() => String, { description: "The URL prefetched." })
   url!: string;
 
-  @Field(() => Int, { nullable: true })
+  @Field(() => Int, { nullable: true, description: "Percent done, 0..100, where Baidu sends it." })
   progress!: number | null;
 
   @Field(() => String, { nullable: true, description: "Baidu's failure message." })
@@ -30,10 +33,13 @@ export class BaiduGeoPrefetchType {
   @Field(() => String, { nullable: true, description: "User id of the submitter." })
   operator!: string | null;
 
-  @Field(() => DateTimeScalar, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true, description: "When Baidu created the record." })
   createdAt!: Date | null;
 
-  @Field(() => DateTimeScalar, { nullable: true })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "When Baidu started prefetching the URL, where it says.",
+  })
   startedAt!: Date | null;
 
   @Field(() => DateTimeScalar, { nullable: true, description: "Absent while the task is unfinished." })
@@ -44,10 +50,12 @@ export class BaiduGeoPrefetchType {
   description: "The metadata block of a CDN Pro prefetch request.",
 })
 export class WangsuCdnProPrefetchMetadataType {
-  @Field(() => String)
+  @Field(() => String, {
+    description: "Wangsu's id of the prefetch request (the same value as PrefetchTask.taskId).",
+  })
   id!: string;
 
-  @Field(() => DateTimeScalar, { nullable: true })
+  @Field(() => DateTimeScalar, { nullable: true, description: "When the request was submitted." })
   submissionTime!: Date | null;
 
   @Field(() => Int, { nullable: true, description: "0..100." })
@@ -56,10 +64,16 @@ export class WangsuCdnProPrefetchMetadataType {
   @Field(() => String, { description: "waiting, inprogress or finished." })
   status!: string;
 
-  @Field(() => DateTimeScalar, { nullable: true })
+  @Field(() => DateTimeScalar, {
+    nullable: true,
+    description: "When the request finished, where Wangsu says.",
+  })
   finishTime!: Date | null;
 
-  @Field(() => String, { nullable: true })
+  @Field(() => String, {
+    nullable: true,
+    description: "Id of the API request that submitted the prefetch.",
+  })
   apiRequestId!: string | null;
 }
 
@@ -67,11 +81,11 @@ export class WangsuCdnProPrefetchMetadataType {
   description: "Wangsu CDN Pro's GET /cdn/prefetches/{id}, as returned.",
 })
 export class WangsuCdnProPrefetchType {
-  @Field(() => String, { nullable: true })
+  @Field(() => String, { nullable: true, description: "The request's name, where the submitter gave one." })
   name!: string | null;
 
   @Directive(URLS_SIZE)
-  @Field(() => [PrefetchTargetType])
+  @Field(() => [PrefetchTargetType], { description: "The URLs to prefetch, with their cache-key headers." })
   fileList!: PrefetchTargetType[];
 
   @Directive(REGIONS_SIZE)
@@ -84,7 +98,9 @@ export class WangsuCdnProPrefetchType {
   @Field(() => String, { nullable: true, description: "Webhook id called when the task finishes." })
   webhook!: string | null;
 
-  @Field(() => WangsuCdnProPrefetchMetadataType)
+  @Field(() => WangsuCdnProPrefetchMetadataType, {
+    description: "Wangsu's metadata block: id, status, success rate and times.",
+  })
   metadata!: WangsuCdnProPrefetchMetadataType;
 }
 

@@ -5,21 +5,22 @@ export type Incremental<T> = T | { [P in keyof T]?: P extends ' $fragmentName' |
 import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
 /** Unified status. Provider values map onto it; the raw value stays in providerStatus. */
 export type PrefetchStatus =
-  /** Finished and every URL was prefetched. */
+  /** Finished and every URL was prefetched. Baidu's completed; Wangsu's finished with successRate 100. */
   | 'COMPLETED'
-  /** Finished and nothing was prefetched. */
+  /** Finished and nothing was prefetched. Baidu's failed; Wangsu's finished with successRate 0. */
   | 'FAILED'
-  /** Being prefetched. */
+  /** Being prefetched. Baidu's in-progress, Wangsu's inprogress. */
   | 'IN_PROGRESS'
-  /** Finished, some URLs prefetched and some not. */
+  /** Finished, some URLs prefetched and some not: Wangsu's finished with successRate between 0 and 100. BAIDU_GEO never reports it (a Baidu task is a single URL). */
   | 'PARTIALLY_COMPLETED'
-  /** Accepted, not started yet. */
+  /** Accepted, not started yet. Baidu's and Wangsu's waiting. */
   | 'WAITING';
 
+/** A CDN provider whose prefetch tasks this service reads. */
 export type ProviderKind =
-  /** Baidu AI Cloud GEO (geo.baidubce.com, GET /v2/geo/cache/prefetch). */
+  /** Baidu AI Cloud GEO (geo.baidubce.com, GET /v2/geo/cache/prefetch). Lists and lookups need a site. A task is one URL record of a submission. name is always null and successRate follows from the status; the other fields are Baidu's where it sends them. Never PARTIALLY_COMPLETED. Lists come in Baidu's order, which Baidu does not document; oldest first is assumed. */
   | 'BAIDU_GEO'
-  /** Wangsu / ChinaNetCenter CDN Pro (open.chinanetcenter.com, GET /cdn/prefetches/{id}). */
+  /** Wangsu / ChinaNetCenter CDN Pro (open.chinanetcenter.com, GET /cdn/prefetches/{id}). A task is one prefetch request of one or more URLs; ids are unique per Wangsu user, so no site is needed. Wangsu reports no actual start time (providerDetails.startTime is the requested one), progress, failure reason or operator, so startedAt, queueDuration, runDuration, progress, failureReason and operator are always null. Lists come newest first. */
   | 'WANGSU_CDN_PRO';
 
 export type PrefetchTaskByIdQueryVariables = Exact<{
