@@ -1,10 +1,7 @@
-import pino from "pino";
 import { type Browser, type BrowserContext, type Page } from "playwright-core";
-import { createApp, type App } from "../../src/app";
-import { loadConfig } from "../../src/config/load-config";
-import { buildAppSchema } from "../../src/schema";
 import { GRAPHQL_PATH } from "../../src/server";
 import { launchChromium, SKIP_BROWSER } from "../support/browser";
+import { startTestServer, type TestServer } from "../support/harness";
 
 /**
  * Runs in the page: the values of GraphiQL's query and variables editors, from CodeMirror 5's model. Typed by
@@ -70,7 +67,7 @@ function shareLink(path: string): string {
 }
 
 (SKIP_BROWSER ? describe.skip : describe)("GraphiQL share links in a real browser", () => {
-  let app: App;
+  let server: TestServer;
   let origin: string;
   let browser: Browser;
   const requested: string[] = [];
@@ -103,21 +100,14 @@ function shareLink(path: string): string {
   }
 
   beforeAll(async () => {
-    app = await createApp(
-      loadConfig({ PREFETCH_GRAPH_CURSOR_SECRET: "e2e-tests-cursor-secret-0123456789abcdef" }),
-      {
-        logger: pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
-        schema: await buildAppSchema(),
-      },
-    );
-    const address = await app.server.listen(0, "127.0.0.1");
-    origin = `http://127.0.0.1:${address.port}`;
+    server = await startTestServer();
+    origin = new URL(server.url).origin;
     browser = await launchChromium();
   }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
-    await app?.close();
+    await server?.close();
   });
 
   it("fills the editors from ?query=, variables and operationName in a fresh browser", async () => {

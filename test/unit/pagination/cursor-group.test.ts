@@ -1,5 +1,5 @@
-import { AppError } from "../../../src/errors/app-error";
 import { CursorCodec, type CursorGroupKey, type CursorPayload } from "../../../src/pagination/cursor";
+import { codeThrownBy } from "../../support/error-codes";
 
 /** Counts the HMACs a codec computes, through its one signing seam. */
 class CountingCodec extends CursorCodec {
@@ -18,15 +18,6 @@ const key: CursorGroupKey = {
   window: 1,
   pageToken: "marker-abc",
 };
-
-function invalidCursorCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 /** A group holding `offsets`, and the cursor of each, read in order. */
 function issue(codec: CursorCodec, offsets: readonly number[], k: CursorGroupKey = key) {
@@ -72,7 +63,7 @@ describe("CursorCodec v2: one signature per group of edges", () => {
     for (const skipped of [1, 2, 5, 16, 18, 98, 100, 149, 199, 201, 207, 1000]) {
       const forged = cursors[0]!.replace(/\.0$/, `.${skipped}`);
       expect(forged).not.toBe(group.cursor(0));
-      expect(invalidCursorCode(() => codec.decode(forged))).toBe("INVALID_CURSOR");
+      expect(codeThrownBy(() => codec.decode(forged))).toBe("INVALID_CURSOR");
     }
   });
 
@@ -82,7 +73,7 @@ describe("CursorCodec v2: one signature per group of edges", () => {
     expect(codec.decode(`${prefix}5`)).toEqual(at(5));
     expect(codec.decode(`${prefix}10`)).toEqual(at(10));
     for (const outside of ["4", "0", "11", "100", "9007199254740991"]) {
-      expect(invalidCursorCode(() => codec.decode(prefix + outside))).toBe("INVALID_CURSOR");
+      expect(codeThrownBy(() => codec.decode(prefix + outside))).toBe("INVALID_CURSOR");
     }
   });
 
@@ -109,19 +100,19 @@ describe("CursorCodec v2: one signature per group of edges", () => {
   ])("rejects the non-canonical or impossible offset %j, even where its value was issued", (offset) => {
     const { cursors } = issue(codec, range(0, 100));
     const prefix = cursors[0]!.slice(0, -1);
-    expect(invalidCursorCode(() => codec.decode(prefix + offset))).toBe("INVALID_CURSOR");
+    expect(codeThrownBy(() => codec.decode(prefix + offset))).toBe("INVALID_CURSOR");
   });
 
   it("rejects a v1 cursor relabelled v2, and a v2 cursor relabelled v1: the MAC covers the version", () => {
     const v1 = codec.encode(at(7));
     const [, body, mac] = v1.split(".") as [string, string, string];
     for (const forged of [`2.${body}.${mac}.7`, `2.${body}.${mac}`, `2.${body}.${mac}.0`]) {
-      expect(invalidCursorCode(() => codec.decode(forged))).toBe("INVALID_CURSOR");
+      expect(codeThrownBy(() => codec.decode(forged))).toBe("INVALID_CURSOR");
     }
     const { cursors } = issue(codec, [7]);
     const [, body2, mac2] = cursors[0]!.split(".") as [string, string, string, string];
     for (const forged of [`1.${body2}.${mac2}`, `1.${body2}.${mac2}.7`]) {
-      expect(invalidCursorCode(() => codec.decode(forged))).toBe("INVALID_CURSOR");
+      expect(codeThrownBy(() => codec.decode(forged))).toBe("INVALID_CURSOR");
     }
   });
 
@@ -155,7 +146,7 @@ describe("CursorCodec v2: one signature per group of edges", () => {
       `3.${body}.${mac}.${offset}`,
     ];
     for (const forged of forgeries) {
-      expect([forged, invalidCursorCode(() => codec.decode(forged))]).toEqual([forged, "INVALID_CURSOR"]);
+      expect([forged, codeThrownBy(() => codec.decode(forged))]).toEqual([forged, "INVALID_CURSOR"]);
     }
     expect(codec.decode(cursors[2]!)).toEqual(at(3));
   });
@@ -163,7 +154,7 @@ describe("CursorCodec v2: one signature per group of edges", () => {
   it("rejects a cursor over 2048 characters, and keeps the cursors it issues under that cap", () => {
     const { cursors } = issue(codec, [1]);
     const long = cursors[0]! + "0".repeat(2048);
-    expect(invalidCursorCode(() => codec.decode(long))).toBe("INVALID_CURSOR");
+    expect(codeThrownBy(() => codec.decode(long))).toBe("INVALID_CURSOR");
     // The widest group a bitmap may span, every other offset issued, under a long page token.
     const wide = { ...key, pageToken: "m".repeat(200) };
     const offsets = Array.from({ length: 1024 }, (_, i) => 2 * i);

@@ -1,5 +1,5 @@
 import { CursorCodec, queryFingerprint, type CursorPayload } from "../../../src/pagination/cursor";
-import { AppError } from "../../../src/errors/app-error";
+import { codeThrownBy } from "../../support/error-codes";
 
 const payload: CursorPayload = {
   query: queryFingerprint(["BAIDU_GEO", "default", "www.example.com", [], 1, 2]),
@@ -9,15 +9,6 @@ const payload: CursorPayload = {
   pageToken: "marker-abc",
   offset: 37,
 };
-
-function invalidCursorCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof AppError ? err.code : "not an AppError";
-  }
-  return undefined;
-}
 
 describe("CursorCodec", () => {
   const codec = new CursorCodec(Buffer.from("k".repeat(32)));
@@ -40,23 +31,23 @@ describe("CursorCodec", () => {
     const edited = JSON.parse(Buffer.from(body, "base64url").toString()) as unknown[];
     edited[5] = 0;
     const forged = `${v}.${Buffer.from(JSON.stringify(edited)).toString("base64url")}.${mac}`;
-    expect(invalidCursorCode(() => codec.decode(forged))).toBe("INVALID_CURSOR");
+    expect(codeThrownBy(() => codec.decode(forged))).toBe("INVALID_CURSOR");
   });
 
   it("rejects a cursor signed with another key", () => {
     const foreign = new CursorCodec(Buffer.from("x".repeat(32))).encode(payload);
-    expect(invalidCursorCode(() => codec.decode(foreign))).toBe("INVALID_CURSOR");
+    expect(codeThrownBy(() => codec.decode(foreign))).toBe("INVALID_CURSOR");
   });
 
   it("rejects an unknown version", () => {
     const cursor = codec.encode(payload).replace(/^1\./, "2.");
-    expect(invalidCursorCode(() => codec.decode(cursor))).toBe("INVALID_CURSOR");
+    expect(codeThrownBy(() => codec.decode(cursor))).toBe("INVALID_CURSOR");
   });
 
   it.each(["", "garbage", "1.2", "1.%%%.###", "a".repeat(5000)])(
     "rejects the garbled cursor %j",
     (cursor) => {
-      expect(invalidCursorCode(() => codec.decode(cursor))).toBe("INVALID_CURSOR");
+      expect(codeThrownBy(() => codec.decode(cursor))).toBe("INVALID_CURSOR");
     },
   );
 

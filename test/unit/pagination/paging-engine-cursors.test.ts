@@ -1,4 +1,3 @@
-import { AppError } from "../../../src/errors/app-error";
 import type { PrefetchStatus } from "../../../src/domain/prefetch-status";
 import type { PrefetchTask } from "../../../src/domain/prefetch-task";
 import { CursorCodec } from "../../../src/pagination/cursor";
@@ -8,6 +7,7 @@ import {
   type PrefetchConnection,
 } from "../../../src/pagination/paging-engine";
 import type { ListPage, ListQuery, PrefetchProvider } from "../../../src/providers/provider";
+import { rejectionCode } from "../../support/error-codes";
 
 /** Counts the HMACs a codec computes, through its one signing seam. */
 class CountingCodec extends CursorCodec {
@@ -71,15 +71,6 @@ function setUp(windows: number[][]) {
 }
 
 const ids = (conn: PrefetchConnection): string[] => conn.edges.map((e) => e.node.ref.taskId);
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return err instanceof AppError ? err.code : String(err);
-  }
-  return "resolved";
-}
 
 describe("PagingEngine cursors: one signature per provider page", () => {
   it("signs a 100-edge page over two provider pages twice in all, and only for the cursors read", async () => {
@@ -149,7 +140,7 @@ describe("PagingEngine cursors: one signature per provider page", () => {
       end.replace(/3$/, "03"),
       `${end}0`,
     ]) {
-      expect(await codeOf(t.engine.page(t.request({ after })))).toBe("INVALID_CURSOR");
+      expect(await rejectionCode(t.engine.page(t.request({ after })))).toBe("INVALID_CURSOR");
     }
     expect(t.calls()).toBe(calls);
     // A sibling's offset is a cursor the same response issued: it resumes where that edge does.

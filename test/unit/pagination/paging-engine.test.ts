@@ -1,6 +1,5 @@
 import pino from "pino";
 import { MockAgent } from "undici";
-import { AppError } from "../../../src/errors/app-error";
 import { UNLIMITED_BUDGET } from "../../../src/http/rate-budget";
 import { CursorCodec } from "../../../src/pagination/cursor";
 import {
@@ -10,6 +9,7 @@ import {
 } from "../../../src/pagination/paging-engine";
 import { BaiduGeoCredentials } from "../../../src/providers/baidu-geo/credentials";
 import { createBaiduGeoProvider } from "../../../src/providers/baidu-geo/module";
+import { rejectionCode } from "../../support/error-codes";
 
 /** The engine over the real Baidu provider, with the upstream mocked at the HTTP boundary (undici MockAgent). */
 const ORIGIN = "https://geo.baidubce.com";
@@ -72,15 +72,6 @@ function setUp(
   return { engine, request, calls: () => calls, endTimes, close: () => agent.close() };
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return err instanceof AppError ? err.code : String(err);
-  }
-  return "resolved";
-}
-
 describe("PagingEngine", () => {
   it("ends a window that ends now at now floored to its step, so clients within one step ask the same", async () => {
     const t = setUp(() => ({ details: [], isTruncated: false }), 5_000);
@@ -94,7 +85,7 @@ describe("PagingEngine", () => {
 
   it("fails with UPSTREAM_BAD_RESPONSE instead of looping when a provider repeats its page token", async () => {
     const t = setUp(() => ({ details: [], isTruncated: true, nextMarker: "m1" }));
-    expect(await codeOf(t.engine.page(t.request({ first: 1 })))).toBe("UPSTREAM_BAD_RESPONSE");
+    expect(await rejectionCode(t.engine.page(t.request({ first: 1 })))).toBe("UPSTREAM_BAD_RESPONSE");
     expect(t.calls()).toBe(2);
     await t.close();
   });
@@ -251,14 +242,16 @@ describe("PagingEngine", () => {
     }));
     const first = await t.engine.page(t.request({ first: 1 }));
     const after = first.pageInfo.endCursor;
-    expect(await codeOf(t.engine.page(t.request({ after, endTime: new Date("2026-01-03T00:00:00Z") })))).toBe(
+    expect(
+      await rejectionCode(t.engine.page(t.request({ after, endTime: new Date("2026-01-03T00:00:00Z") }))),
+    ).toBe("INVALID_CURSOR");
+    expect(await rejectionCode(t.engine.page(t.request({ after, startTime: null })))).toBe("INVALID_CURSOR");
+    expect(await rejectionCode(t.engine.page(t.request({ after, site: "other.example.com" })))).toBe(
       "INVALID_CURSOR",
     );
-    expect(await codeOf(t.engine.page(t.request({ after, startTime: null })))).toBe("INVALID_CURSOR");
-    expect(await codeOf(t.engine.page(t.request({ after, site: "other.example.com" })))).toBe(
+    expect(await rejectionCode(t.engine.page(t.request({ after, statuses: ["FAILED"] })))).toBe(
       "INVALID_CURSOR",
     );
-    expect(await codeOf(t.engine.page(t.request({ after, statuses: ["FAILED"] })))).toBe("INVALID_CURSOR");
     expect((await t.engine.page(t.request({ after }))).edges.map((e) => e.node.ref.taskId)).toEqual(["b"]);
     await t.close();
   });
