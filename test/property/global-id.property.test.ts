@@ -5,8 +5,7 @@ import { Access, OPEN_ACCESS } from "../../src/access/access";
 import type { Context } from "../../src/context";
 import { AppError } from "../../src/errors/app-error";
 import { decodeGlobalId, encodeGlobalId } from "../../src/domain/global-id";
-import { NOTHING_MISSING, type PrefetchTask, type TaskRef } from "../../src/domain/prefetch-task";
-import { PrefetchStatus } from "../../src/domain/prefetch-status";
+import type { PrefetchTask, TaskRef } from "../../src/domain/prefetch-task";
 import { PROVIDER_KINDS, type ProviderKind } from "../../src/domain/provider-kind";
 import { NodeResolver } from "../../src/graphql/node.resolver";
 import { loadByGlobalIds } from "../../src/graphql/prefetch.resolver";
@@ -16,6 +15,7 @@ import { createLoaders } from "../../src/loaders";
 import { providerModule } from "../../src/providers/modules";
 import type { PrefetchProvider } from "../../src/providers/provider";
 import { ProviderRegistry } from "../../src/providers/registry";
+import { testTask } from "../support/tasks";
 
 /**
  * Issue 9, part 7: arbitrary global ids never cause an upstream call unless valid. No network: the real loaders
@@ -149,26 +149,17 @@ const OTHER_SITE = "other.example";
 function answer(ref: TaskRef): PrefetchTask {
   const site = ref.provider === "BAIDU_GEO" ? ref.site : OTHER_SITE;
   const at = new Date("2025-01-01T00:00:00Z");
-  const answered: TaskRef = { ...ref, createdAt: at };
-  return {
-    ref: answered,
-    id: encodeGlobalId(answered),
-    site,
-    name: null,
-    targets: [{ url: `https://${site ?? OTHER_SITE}/x.js`, headers: [] }],
-    status: PrefetchStatus.COMPLETED,
-    providerStatus: "completed",
-    progress: 100,
-    successRate: 100,
-    createdAt: at,
-    startedAt: null,
-    finishedAt: null,
-    failureReason: null,
-    operator: null,
-    details: null,
-    missing: NOTHING_MISSING,
-    observedAt: at,
-  };
+  return testTask(
+    { ...ref, createdAt: at },
+    {
+      site,
+      targets: [{ url: `https://${site ?? OTHER_SITE}/x.js`, headers: [] }],
+      progress: 100,
+      successRate: 100,
+      createdAt: at,
+      observedAt: at,
+    },
+  );
 }
 
 function fakeRegistry(): { registry: ProviderRegistry; asked: TaskRef[] } {

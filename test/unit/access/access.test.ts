@@ -1,8 +1,7 @@
-import { encodeGlobalId } from "../../../src/domain/global-id";
 import { Access, OPEN_ACCESS, siteMatches } from "../../../src/access/access";
 import { ApiKeyTable, apiKeyDigest } from "../../../src/access/api-keys";
-import { PrefetchStatus } from "../../../src/domain/prefetch-status";
-import { NOTHING_MISSING, type PrefetchTask, type TaskRef } from "../../../src/domain/prefetch-task";
+import type { PrefetchTask, TaskRef } from "../../../src/domain/prefetch-task";
+import { testTask } from "../../support/tasks";
 
 const baidu = (site: string | null, account = "default"): TaskRef => ({
   provider: "BAIDU_GEO",
@@ -13,25 +12,7 @@ const baidu = (site: string | null, account = "default"): TaskRef => ({
 const wangsu: TaskRef = { provider: "WANGSU_CDN_PRO", account: "default", taskId: "w-1", site: null };
 
 function task(ref: TaskRef, site: string | null, urls: string[]): PrefetchTask {
-  return {
-    ref,
-    id: encodeGlobalId(ref),
-    site,
-    name: null,
-    targets: urls.map((url) => ({ url, headers: [] })),
-    status: PrefetchStatus.COMPLETED,
-    providerStatus: "completed",
-    progress: null,
-    successRate: null,
-    createdAt: null,
-    startedAt: null,
-    finishedAt: null,
-    failureReason: null,
-    operator: null,
-    details: null,
-    missing: NOTHING_MISSING,
-    observedAt: new Date(0),
-  };
+  return testTask(ref, { site, targets: urls.map((url) => ({ url, headers: [] })) });
 }
 
 describe("Access", () => {

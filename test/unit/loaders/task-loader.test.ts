@@ -1,12 +1,11 @@
-import { encodeGlobalId } from "../../../src/domain/global-id";
 import { OPEN_ACCESS } from "../../../src/access/access";
-import { NOTHING_MISSING, type PrefetchTask, type TaskRef } from "../../../src/domain/prefetch-task";
-import { PrefetchStatus } from "../../../src/domain/prefetch-status";
+import type { PrefetchTask, TaskRef } from "../../../src/domain/prefetch-task";
 import { OperationScope } from "../../../src/http/operation-scope";
 import { createLoaders } from "../../../src/loaders";
 import { BAIDU_GEO_CAPABILITIES } from "../../../src/providers/baidu-geo";
 import type { PrefetchProvider } from "../../../src/providers/provider";
 import { ProviderRegistry } from "../../../src/providers/registry";
+import { testTask } from "../../support/tasks";
 
 const CREATED = new Date("2025-11-10T02:50:39Z");
 
@@ -19,26 +18,10 @@ function ref(taskId: string, createdAt: Date | null = null): TaskRef {
 }
 
 function task(r: TaskRef): PrefetchTask {
-  const answered: TaskRef = { ...r, createdAt: CREATED };
-  return {
-    ref: answered,
-    id: encodeGlobalId(answered),
-    site: r.site,
-    name: null,
-    targets: [],
-    status: PrefetchStatus.COMPLETED,
-    providerStatus: "completed",
-    progress: 100,
-    successRate: 100,
-    createdAt: CREATED,
-    startedAt: null,
-    finishedAt: null,
-    failureReason: null,
-    operator: null,
-    details: null,
-    missing: NOTHING_MISSING,
-    observedAt: CREATED,
-  };
+  return testTask(
+    { ...r, createdAt: CREATED },
+    { progress: 100, successRate: 100, createdAt: CREATED, observedAt: CREATED },
+  );
 }
 
 function fakeProvider(): { provider: PrefetchProvider; asked: TaskRef[][] } {

@@ -1,8 +1,8 @@
-import { encodeGlobalId } from "../../../src/domain/global-id";
-import { NOTHING_MISSING, type PrefetchTask, type TaskRef } from "../../../src/domain/prefetch-task";
+import type { PrefetchTask, TaskRef } from "../../../src/domain/prefetch-task";
 import { PrefetchStatus } from "../../../src/domain/prefetch-status";
 import type { PrefetchProvider } from "../../../src/providers/provider";
 import { ReusingProvider } from "../../../src/reuse/reusing-provider";
+import { testTask } from "../../support/tasks";
 
 /** A Baidu-like account that knows any task id and answers each lookup after the test lets it. */
 function slowProvider(): { provider: PrefetchProvider; asked: TaskRef[]; answerAll: () => void } {
@@ -24,25 +24,12 @@ function slowProvider(): { provider: PrefetchProvider; asked: TaskRef[]; answerA
 }
 
 function unfinished(ref: TaskRef): PrefetchTask {
-  return {
-    ref,
-    id: encodeGlobalId(ref),
-    site: ref.site,
-    name: null,
-    targets: [],
+  return testTask(ref, {
     status: PrefetchStatus.IN_PROGRESS,
     providerStatus: "in-progress",
     progress: 50,
-    successRate: null,
-    createdAt: null,
-    startedAt: null,
-    finishedAt: null,
-    failureReason: null,
-    operator: null,
-    details: null,
-    missing: NOTHING_MISSING,
     observedAt: new Date(),
-  };
+  });
 }
 
 describe("ReusingProvider's lookups in flight", () => {

@@ -1,38 +1,25 @@
-import { encodeGlobalId } from "../../../src/domain/global-id";
-import {
-  NOTHING_MISSING,
-  type LazyTaskField,
-  type PrefetchTask,
-  type TaskRef,
-} from "../../../src/domain/prefetch-task";
+import { NOTHING_MISSING, type LazyTaskField, type PrefetchTask } from "../../../src/domain/prefetch-task";
 import { PrefetchStatus } from "../../../src/domain/prefetch-status";
 import { FinalTaskCache, FreshCache, estimateTaskBytes, isFinal } from "../../../src/reuse/task-cache";
 import { decodeTasksJson, encodeTasksJson, parseTask } from "../../../src/reuse/shared-final-tasks";
+import { testTask } from "../../support/tasks";
 
 const OBSERVED = new Date("2026-11-30T10:00:00Z");
 
 function task(id: string, status: PrefetchStatus, missing: ReadonlySet<LazyTaskField> = NOTHING_MISSING) {
-  const ref: TaskRef = { provider: "WANGSU_CDN_PRO", account: "main", taskId: id, site: null };
-  const t: PrefetchTask = {
-    ref,
-    id: encodeGlobalId(ref),
-    site: "www.example.com",
-    name: "2026-11-30T10:00:00.000Z", // a string that looks like a date stays a string
-    targets: [{ url: `https://www.example.com/${id}`, headers: [{ name: "a", value: "b" }] }],
-    status,
-    providerStatus: status.toLowerCase(),
-    progress: null,
-    successRate: null,
-    createdAt: new Date("2026-11-30T09:00:00Z"),
-    startedAt: null,
-    finishedAt: null,
-    failureReason: null,
-    operator: null,
-    details: null,
-    missing,
-    observedAt: OBSERVED,
-  };
-  return t;
+  return testTask(
+    { provider: "WANGSU_CDN_PRO", account: "main", taskId: id, site: null },
+    {
+      site: "www.example.com",
+      name: "2026-11-30T10:00:00.000Z", // a string that looks like a date stays a string
+      targets: [{ url: `https://www.example.com/${id}`, headers: [{ name: "a", value: "b" }] }],
+      status,
+      providerStatus: status.toLowerCase(),
+      createdAt: new Date("2026-11-30T09:00:00Z"),
+      missing,
+      observedAt: OBSERVED,
+    },
+  );
 }
 
 describe("final tasks", () => {
