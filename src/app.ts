@@ -7,6 +7,7 @@ import type { AppServices } from "./context";
 import { DispatcherRegistry } from "./http/dispatcher";
 import { AppMetrics } from "./metrics/app-metrics";
 import { CursorCodec } from "./pagination/cursor";
+import { ListOrderBook } from "./pagination/list-order";
 import { PagingEngine } from "./pagination/paging-engine";
 import { createRegistry, type ProviderRegistry, type RegistryAccount } from "./providers/registry";
 import type * as KvStoreModule from "./redis/kv-store";
@@ -117,7 +118,11 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
   metrics.watchBudgets(registry);
   const services: AppServices = {
     registry,
-    paging: new PagingEngine(new CursorCodec(config.cursorSecret), config.freshnessMs),
+    paging: new PagingEngine(
+      new CursorCodec(config.cursorSecret),
+      config.freshnessMs,
+      new ListOrderBook(logger),
+    ),
     logger,
     clock: options.clock ?? (() => new Date()),
     redis,

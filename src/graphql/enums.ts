@@ -9,7 +9,7 @@ registerEnumType(ProviderKind, {
   valuesConfig: {
     BAIDU_GEO: {
       description:
-        "Baidu AI Cloud GEO (geo.baidubce.com, GET /v2/geo/cache/prefetch). Lists and lookups need a site. A task is one URL record of a submission. name is always null and successRate follows from the status; the other fields are Baidu's where it sends them. Never PARTIALLY_COMPLETED. Lists come in Baidu's order, which Baidu does not document; oldest first is assumed.",
+        "Baidu AI Cloud GEO (geo.baidubce.com, GET /v2/geo/cache/prefetch). Lists and lookups need a site. A task is one URL record of a submission. name is always null and successRate follows from the status; the other fields are Baidu's where it sends them. Never PARTIALLY_COMPLETED. Lists come in Baidu's order, which Baidu does not document: the service learns it per account from the creation times of the rows it lists (newest first is the first guess), rechecks it on every page, and chains a window longer than Baidu's 30 days in that same direction, so a list is one sequence oldest first or newest first, never a mix.",
     },
     WANGSU_CDN_PRO: {
       description:

@@ -84,7 +84,7 @@ export class PrefetchResolver {
   @Query(() => PrefetchConnectionType, {
     nullable: true,
     description:
-      "Prefetch tasks at one provider account in a time window, in the provider's order. Windows longer than the provider allows are split transparently, and first may exceed the provider's page size.",
+      "Prefetch tasks at one provider account in a time window, in the provider's order (see ProviderKind: Wangsu newest first, Baidu as learnt per account). Windows longer than the provider allows are split transparently and chained in that order, and first may exceed the provider's page size.",
   })
   async prefetchTasks(
     @Args(() => PrefetchTasksArgs) args: PrefetchTasksArgs,

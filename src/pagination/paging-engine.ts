@@ -4,6 +4,7 @@ import { InvalidCursorError, UpstreamError } from "../errors/app-error";
 import type { OperationScope } from "../http/operation-scope";
 import type { PrefetchProvider, TimeWindow } from "../providers/provider";
 import { type CursorCodec, type CursorGroup, type CursorPosition, queryFingerprint } from "./cursor";
+import { type Direction, ListOrderBook } from "./list-order";
 import { floorToSecond, splitWindow } from "./window";
 
 export interface ConnectionRequest {
@@ -40,7 +41,8 @@ export const DEFAULT_WINDOW_MS = 24 * 3600 * 1000;
 
 /**
  * Serves Relay connections over any provider's page-token listing: long windows split into the provider's
- * maximum span and chained in its order, `first` served across as many upstream pages as needed, an optional
+ * maximum span and chained in its order (documented, or learnt per account from the rows: a window of any length
+ * is then one sequence in one direction), `first` served across as many upstream pages as needed, an optional
  * status filter applied to mapped rows. hasNextPage costs no call where the provider's own signal answers it
  * (Baidu's isTruncated, Wangsu's count): it is exact without a filter and optimistic with one (a status filter,
  * or Wangsu's exact-site filter, may drop every row that follows); only where a split window moves to its next
@@ -56,6 +58,8 @@ export class PagingEngine {
   constructor(
     private readonly codec: CursorCodec,
     private readonly nowStepMs = 1_000,
+    /** The accounts' list orders, documented or learnt from the pages this engine reads. */
+    readonly orders: ListOrderBook = new ListOrderBook(),
   ) {}
 
   async page(
@@ -69,7 +73,11 @@ export class PagingEngine {
     const requested = [req.startTime, req.endTime].map((t) =>
       t === null ? null : floorToSecond(t).getTime() / 1000,
     );
-    const fingerprint = (w: TimeWindow): string =>
+    // ... and, where the order is learnt, to the direction its split windows are chained in: a page resumes in
+    // the direction its first page took, even if the account's order has since been learnt otherwise. Oldest
+    // first adds nothing, so cursors issued before the order was learnt still resume.
+    const learnt = !provider.capabilities.orderDocumented;
+    const fingerprint = (w: TimeWindow, direction: Direction): string =>
       queryFingerprint([
         provider.kind,
         provider.account.name,
@@ -79,6 +87,7 @@ export class PagingEngine {
         requested[1] ?? null,
         w.start.getTime() / 1000,
         w.end.getTime() / 1000,
+        ...(learnt && direction === "desc" ? ["desc"] : []),
       ]);
 
     let window: TimeWindow;
@@ -101,11 +110,17 @@ export class PagingEngine {
       window = { start, end };
     }
 
-    const query = fingerprint(window);
+    let direction = this.orders.direction(provider);
+    let query = fingerprint(window, direction);
     if (cursorQuery !== null && cursorQuery !== query) {
-      throw new InvalidCursorError(
-        "it belongs to another query (provider, account, site, window or status differ)",
-      );
+      const other: Direction = direction === "asc" ? "desc" : "asc";
+      if (!learnt || cursorQuery !== fingerprint(window, other)) {
+        throw new InvalidCursorError(
+          "it belongs to another query (provider, account, site, window or status differ)",
+        );
+      }
+      direction = other;
+      query = cursorQuery;
     }
 
     const wanted = statuses ? new Set<PrefetchStatus>(statuses) : null;
@@ -115,10 +130,12 @@ export class PagingEngine {
     }
     // No rows asked for, no call made: pageInfo then says nothing of what follows.
     if (req.first === 0) return emptyConnection();
-    const pieces = splitWindow(window, provider.capabilities.maxWindowMs, provider.capabilities.order);
+    let pieces = splitWindow(window, provider.capabilities.maxWindowMs, direction);
     if (position.window > pieces.length) throw new InvalidCursorError("it points past the end of its window");
-    const edges: PrefetchTaskEdge[] = [];
+    let edges: PrefetchTaskEdge[] = [];
     let hasNextPage = false;
+    // Where the order is a guess, a first page may find it wrong once, and restart in the learnt direction.
+    let mayRestart = req.after === null && pieces.length > 1 && !this.orders.known(provider);
     const start = window.start.getTime() / 1000;
     const end = window.end.getTime() / 1000;
     // The edges whose positions share a window and page token share one signed cursor group (see CursorCodec):
@@ -132,6 +149,24 @@ export class PagingEngine {
       const piece = pieces[w] as TimeWindow;
       const page = await provider.listPage({ site: req.site, window: piece }, pageToken, req.scope);
       onRows?.(page.tasks);
+      const seen = this.orders.observe(provider, page.tasks);
+      if (mayRestart && (seen === "asc" || seen === "desc")) {
+        mayRestart = false;
+        if (seen !== direction) {
+          // The guess chained the windows the wrong way: nothing is returned yet, so start over the right way.
+          // The pages read so far cost their calls; the reuse layer keeps them fresh for when the chain gets
+          // there. An order learnt from one page of rows is rechecked by every page that follows.
+          direction = seen;
+          query = fingerprint(window, direction);
+          pieces = splitWindow(window, provider.capabilities.maxWindowMs, direction);
+          edges = [];
+          group = null;
+          w = 0;
+          pageToken = null;
+          offset = 0;
+          continue;
+        }
+      }
       if (offset > page.tasks.length) throw new InvalidCursorError("it points past the end of its page");
       for (let i = offset; i < page.tasks.length; i++) {
         const task = page.tasks[i] as PrefetchTask;

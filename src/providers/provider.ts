@@ -38,8 +38,14 @@ export interface ProviderCapabilities {
   readonly pageSize: number;
   /** Longest window one list call may span. */
   readonly maxWindowMs: number;
-  /** Chronological order of list rows, so that split windows are chained in the same order. */
+  /**
+   * Chronological order of list rows, so that split windows are chained in the same order: the documented order,
+   * or where the provider documents none (orderDocumented false) the first guess, which the paging engine then
+   * replaces by the order it learns from each account's rows (src/pagination/list-order.ts).
+   */
   readonly order: "asc" | "desc";
+  /** Whether the provider documents `order`; when not, it is learnt per account and rechecked. */
+  readonly orderDocumented: boolean;
   /** Whether list and lookup need a site (Baidu GEO does). */
   readonly siteRequired: boolean;
   /** Whether list rows carry every field, so that a row seen on a list page is as good as a lookup by id. */

@@ -30,8 +30,11 @@ const MAX_FALLBACK_PAGES = 30;
 export const BAIDU_GEO_CAPABILITIES: ProviderCapabilities = {
   pageSize: 100, // "每次最多返回100条记录"
   maxWindowMs: 30 * DAY_MS, // endTime − startTime is at most 30 days
-  // UNCONFIRMED: the GEO document does not say in which order records come; oldest first is assumed.
-  order: "asc",
+  // The GEO document does not say in which order records come: the order is learnt per account from the rows
+  // (src/pagination/list-order.ts). The first guess is newest first, as in the one multi-record listing Baidu
+  // documents (the CDN-abroad record list); a wrong guess costs one call per account and process.
+  order: "desc",
+  orderDocumented: false,
   siteRequired: true,
   listRowsComplete: true,
   // waiting, in-progress, completed, failed: Baidu has no partial outcome per record.

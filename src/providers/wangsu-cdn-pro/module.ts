@@ -29,6 +29,7 @@ export const WANGSU_CDN_PRO_CAPABILITIES: ProviderCapabilities = {
   maxWindowMs: 30 * DAY_MS,
   // submissionTime descending is the documented default; the client also asks for it explicitly.
   order: "desc",
+  orderDocumented: true,
   // Ids are global to the Wangsu user; a site only narrows a listing.
   siteRequired: false,
   // List rows have no fileList, regions, webhook or startTime.

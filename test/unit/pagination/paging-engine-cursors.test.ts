@@ -36,6 +36,7 @@ function stubProvider(windows: number[][]): { provider: PrefetchProvider; calls:
       pageSize: 1000,
       maxWindowMs: DAY,
       order: "asc",
+      orderDocumented: true,
       siteRequired: false,
       listRowsComplete: true,
       statuses: ["COMPLETED", "FAILED"],

@@ -2,6 +2,7 @@ import pino from "pino";
 import { MockAgent } from "undici";
 import { UNLIMITED_BUDGET } from "../../../src/http/rate-budget";
 import { CursorCodec } from "../../../src/pagination/cursor";
+import type { Direction } from "../../../src/pagination/list-order";
 import {
   PagingEngine,
   type ConnectionRequest,
@@ -10,6 +11,7 @@ import {
 import { BaiduGeoCredentials } from "../../../src/providers/baidu-geo/credentials";
 import { createBaiduGeoProvider } from "../../../src/providers/baidu-geo/module";
 import { rejectionCode } from "../../support/error-codes";
+import { rowsListed } from "../../support/tasks";
 
 /** The engine over the real Baidu provider, with the upstream mocked at the HTTP boundary (undici MockAgent). */
 const ORIGIN = "https://geo.baidubce.com";
@@ -29,6 +31,8 @@ function record(id: string, createdAt: string, status = "completed"): Record<str
 function setUp(
   pages: (query: URLSearchParams) => { details: unknown[]; isTruncated: boolean; nextMarker?: string },
   nowStepMs?: number,
+  /** The account's list order as already learnt; absent, the engine starts from Baidu's guess. */
+  learnt?: Direction,
 ) {
   const agent = new MockAgent();
   agent.disableNetConnect();
@@ -58,6 +62,7 @@ function setUp(
     },
   );
   const engine = new PagingEngine(new CursorCodec(Buffer.from("s".repeat(32))), nowStepMs);
+  if (learnt) engine.orders.observe(provider, rowsListed(learnt));
   const request = (over: Partial<ConnectionRequest> = {}): ConnectionRequest => ({
     provider,
     site: "www.example.com",
@@ -69,7 +74,7 @@ function setUp(
     now,
     ...over,
   });
-  return { engine, request, calls: () => calls, endTimes, close: () => agent.close() };
+  return { engine, provider, request, calls: () => calls, endTimes, close: () => agent.close() };
 }
 
 describe("PagingEngine", () => {
@@ -170,7 +175,7 @@ describe("PagingEngine", () => {
       "looks one call into the next part of a split window where a full page ends a part, unfiltered, and says $hasNextPage where it $nextPart",
       async ({ rows, hasNextPage }) => {
         const starts: string[] = [];
-        const t = setUp(twoParts(rows, starts));
+        const t = setUp(twoParts(rows, starts), undefined, "asc");
         const conn = await t.engine.page(t.request({ ...splitWindow, first: 1 }));
         expect(taskIds(conn)).toEqual(["a"]);
         expect(conn.pageInfo.hasNextPage).toBe(hasNextPage);
@@ -182,7 +187,7 @@ describe("PagingEngine", () => {
 
     it("says true without looking into the next part of a split window where a filter is set (optimistic)", async () => {
       const starts: string[] = [];
-      const t = setUp(twoParts([], starts));
+      const t = setUp(twoParts([], starts), undefined, "asc");
       const conn = await t.engine.page(t.request({ ...splitWindow, statuses: ["FAILED"], first: 1 }));
       expect(taskIds(conn)).toEqual(["a"]);
       expect(conn.pageInfo.hasNextPage).toBe(true);
@@ -254,5 +259,111 @@ describe("PagingEngine", () => {
     );
     expect((await t.engine.page(t.request({ after }))).edges.map((e) => e.node.ref.taskId)).toEqual(["b"]);
     await t.close();
+  });
+
+  describe("an undocumented list order (Baidu's), learnt from the rows", () => {
+    /** 45 days: two of Baidu's 30-day parts whatever the direction they are chained in. */
+    const longWindow = {
+      startTime: new Date("2025-11-20T00:00:00Z"),
+      endTime: new Date("2026-01-04T00:00:00Z"),
+    };
+    /** 260 records over the window, every fifth created in the same second as the one before it. */
+    const records = Array.from({ length: 260 }, (_, i) => {
+      const k = i - Math.floor(i / 5);
+      const at = new Date(longWindow.startTime.getTime() + 60_000 + k * 4 * 3600_000);
+      return record(`r${String(i).padStart(3, "0")}`, at.toISOString().replace(".000Z", "Z"));
+    });
+    /** Baidu listing `records` in `order`, 100 a page, markers being offsets: rows inside [startTime, endTime]. */
+    const baiduListing = (order: Direction) => (q: URLSearchParams) => {
+      const from = Date.parse(q.get("startTime") ?? "");
+      const to = Date.parse(q.get("endTime") ?? "");
+      const inWindow = records.filter((r) => {
+        const t = Date.parse(r["createdAt"] as string);
+        return t >= from && t <= to;
+      });
+      if (order === "desc") inWindow.reverse();
+      const offset = Number(q.get("marker") ?? "0");
+      const next = offset + 100;
+      return next < inWindow.length
+        ? { details: inWindow.slice(offset, next), isTruncated: true, nextMarker: String(next) }
+        : { details: inWindow.slice(offset), isTruncated: false };
+    };
+    const pageAll = async (t: ReturnType<typeof setUp>, first: number) => {
+      const ids: string[] = [];
+      let after: string | null = null;
+      for (let pages = 0; pages < 100; pages++) {
+        const conn: PrefetchConnection = await t.engine.page(t.request({ ...longWindow, first, after }));
+        ids.push(...taskIds(conn));
+        if (!conn.pageInfo.hasNextPage) return ids;
+        after = conn.pageInfo.endCursor;
+      }
+      throw new Error("did not end");
+    };
+    const taskIds = (conn: PrefetchConnection) => conn.edges.map((e) => e.node.ref.taskId);
+    const createdAtOf = (id: string) =>
+      Date.parse(records.find((r) => r["id"] === id)?.["createdAt"] as string);
+
+    it.each([
+      { listed: "asc", learnt: undefined, extraCalls: 1 },
+      { listed: "asc", learnt: "asc", extraCalls: 0 },
+      { listed: "desc", learnt: undefined, extraCalls: 0 },
+      { listed: "desc", learnt: "desc", extraCalls: 0 },
+    ] as const)(
+      "pages a 45-day window listed $listed as one $listed sequence, every row once ($extraCalls extra calls when learnt is $learnt)",
+      async ({ listed, learnt, extraCalls }) => {
+        const known = setUp(baiduListing(listed), undefined, listed);
+        await pageAll(known, 40);
+        const minimal = known.calls();
+        await known.close();
+
+        const t = setUp(baiduListing(listed), undefined, learnt);
+        const ids = await pageAll(t, 40);
+        expect([...ids].sort()).toEqual(records.map((r) => r["id"]).sort());
+        const times = ids.map(createdAtOf);
+        const sorted = [...times].sort((a, b) => (listed === "asc" ? a - b : b - a));
+        expect(times).toEqual(sorted);
+        expect(t.calls()).toBe(minimal + extraCalls);
+        expect(t.engine.orders.direction(t.provider)).toBe(listed);
+        await t.close();
+      },
+    );
+
+    it("learns from a one-window page at no cost, so a later long window costs nothing extra", async () => {
+      const t = setUp(baiduListing("asc"));
+      const days = { startTime: longWindow.startTime, endTime: new Date("2025-11-25T00:00:00Z") };
+      await t.engine.page(t.request({ ...days, first: 5 })); // one 5-day window: no split, no guess needed
+      expect(t.calls()).toBe(1);
+      expect(t.engine.orders.direction(t.provider)).toBe("asc");
+      const before = t.calls();
+      const conn = await t.engine.page(t.request({ ...longWindow, first: 3 }));
+      expect(taskIds(conn)).toEqual(["r000", "r001", "r002"]);
+      expect(t.calls() - before).toBe(1);
+      await t.close();
+    });
+
+    it("resumes a cursor in the direction its first page took, even after the account's order changed", async () => {
+      const t = setUp(baiduListing("asc"), undefined, "asc");
+      const first = await t.engine.page(t.request({ ...longWindow, first: 2 }));
+      expect(taskIds(first)).toEqual(["r000", "r001"]);
+      t.engine.orders.observe(t.provider, rowsListed("desc"));
+      expect(t.engine.orders.direction(t.provider)).toBe("desc");
+      const next = await t.engine.page(
+        t.request({ ...longWindow, first: 2, after: first.pageInfo.endCursor }),
+      );
+      expect(taskIds(next)).toEqual(["r002", "r003"]);
+      await t.close();
+    });
+
+    it("still refuses a cursor of another query whichever direction it is tried in", async () => {
+      const t = setUp(baiduListing("desc"), undefined, "desc");
+      const first = await t.engine.page(t.request({ ...longWindow, first: 2 }));
+      const calls = t.calls();
+      const other = { ...longWindow, startTime: new Date("2025-11-21T00:00:00Z") };
+      expect(
+        await rejectionCode(t.engine.page(t.request({ ...other, after: first.pageInfo.endCursor }))),
+      ).toBe("INVALID_CURSOR");
+      expect(t.calls()).toBe(calls);
+      await t.close();
+    });
   });
 });

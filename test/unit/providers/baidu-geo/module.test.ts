@@ -9,12 +9,13 @@ function credentials(raw: Record<string, unknown>): BaiduGeoCredentials {
 }
 
 describe("Baidu GEO provider module", () => {
-  it("declares Baidu's page size, 30-day window and required site", () => {
+  it("declares Baidu's page size, 30-day window, required site and an undocumented order", () => {
     expect(baiduGeoModule.kind).toBe("BAIDU_GEO");
     expect(baiduGeoModule.capabilities).toEqual({
       pageSize: 100,
       maxWindowMs: 30 * 24 * 60 * 60 * 1000,
-      order: "asc",
+      order: "desc", // a first guess, learnt per account
+      orderDocumented: false,
       siteRequired: true,
       listRowsComplete: true,
       statuses: ["WAITING", "IN_PROGRESS", "COMPLETED", "FAILED"],

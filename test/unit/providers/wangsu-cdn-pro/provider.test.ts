@@ -25,6 +25,7 @@ describe("wangsuCdnProModule", () => {
       pageSize: 200,
       maxWindowMs: 30 * 24 * 60 * 60 * 1000,
       order: "desc",
+      orderDocumented: true,
       siteRequired: false,
       listRowsComplete: false,
       statuses: ["WAITING", "IN_PROGRESS", "COMPLETED", "PARTIALLY_COMPLETED", "FAILED"],
