@@ -140,7 +140,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
       })
     : undefined;
   const server = await createServer({
-    schema: options.schema ?? (await buildAppSchema()),
+    schema: options.schema ?? (await buildAppSchema({ nodeFields: config.nodeFields })),
     services,
     introspection: config.introspection,
     federatedTracing: config.federatedTracing,

@@ -1,7 +1,14 @@
 import { buildSubgraphSchema, printSubgraphSchema } from "@apollo/subgraph";
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper";
 import { MapperKind, mapSchema, printSchemaWithDirectives } from "@graphql-tools/utils";
-import { GraphQLObjectType, GraphQLSchema, isUnionType, parse, type GraphQLFieldResolver } from "graphql";
+import {
+  GraphQLObjectType,
+  GraphQLSchema,
+  isInterfaceType,
+  isUnionType,
+  parse,
+  type GraphQLFieldResolver,
+} from "graphql";
 import { buildSchema, createResolversMap, type BuildSchemaOptions } from "type-graphql";
 import type { Context } from "./context";
 import { decodeGlobalId } from "./domain/global-id";
@@ -45,25 +52,35 @@ const RESOLVERS: BuildSchemaOptions["resolvers"] = [
   ProviderAccountResolver,
 ];
 
-export async function buildAppSchema(): Promise<GraphQLSchema> {
+export interface AppSchemaOptions {
+  /** Serve Query.node and Query.nodes (default true): see Config.nodeFields. */
+  readonly nodeFields?: boolean;
+}
+
+export async function buildAppSchema(schemaOptions: AppSchemaOptions = {}): Promise<GraphQLSchema> {
   const options: BuildSchemaOptions = {
     resolvers: RESOLVERS,
     orphanedTypes: [...Object.values(PROVIDER_PREFETCH_TYPES), CdnSiteType],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
     validate: { forbidUnknownValues: false },
   };
-  const base = describeRoot(await buildSchema(options));
+  const base = describeRoot(await buildSchema(options), schemaOptions.nodeFields ?? true);
   const resolvers = createResolversMap(base) as GraphQLResolverMap<unknown>;
   useDirectResolvers(resolvers, options);
   const prefetchTask = (resolvers.PrefetchTask ?? {}) as Record<string, unknown>;
-  resolvers.PrefetchTask = {
-    ...prefetchTask,
-    __resolveReference: (reference: { id?: unknown }, ctx: Context): Promise<PrefetchTask | null> | null => {
-      // Representations from the router carry only the key; the loader batches all of one operation's.
-      const ref =
-        typeof reference.id === "string" ? decodeGlobalId(reference.id, taskRefRules(ctx.now)) : null;
-      return ref ? ctx.loaders.task.load(ref) : null;
-    },
+  const taskByReference = (
+    reference: { id?: unknown },
+    ctx: Context,
+  ): Promise<PrefetchTask | null> | null => {
+    // Representations from the router carry only the key; the loader batches all of one operation's.
+    const ref = typeof reference.id === "string" ? decodeGlobalId(reference.id, taskRefRules(ctx.now)) : null;
+    return ref ? ctx.loaders.task.load(ref) : null;
+  };
+  resolvers.PrefetchTask = { ...prefetchTask, __resolveReference: taskByReference };
+  // A Node by id: a company graph's @interfaceObject Node (Query.node of its own) resolves ours here.
+  resolvers.Node = {
+    ...((resolvers.Node ?? {}) as Record<string, unknown>),
+    __resolveReference: taskByReference,
   };
   resolvers.CdnSite = {
     ...((resolvers.CdnSite ?? {}) as Record<string, unknown>),
@@ -82,14 +99,22 @@ export async function buildAppSchema(): Promise<GraphQLSchema> {
 
 /**
  * The descriptions type-graphql cannot declare: the schema's own and the Query type's. Both survive
- * buildSubgraphSchema and printSubgraphSchema, so the committed SDL carries them.
+ * buildSubgraphSchema and printSubgraphSchema, so the committed SDL carries them. Without `nodeFields`, Query
+ * loses node and nodes (a company graph that owns Query.node reaches the Node entity interface instead).
  */
-function describeRoot(schema: GraphQLSchema): GraphQLSchema {
+function describeRoot(schema: GraphQLSchema, nodeFields: boolean): GraphQLSchema {
   const described = mapSchema(schema, {
-    [MapperKind.QUERY]: (type) =>
-      new GraphQLObjectType({ ...type.toConfig(), description: QUERY_DESCRIPTION }),
+    [MapperKind.QUERY]: (type) => {
+      const config = type.toConfig();
+      const fields = nodeFields ? config.fields : omit(config.fields, ["node", "nodes"]);
+      return new GraphQLObjectType({ ...config, fields, description: QUERY_DESCRIPTION });
+    },
   });
   return new GraphQLSchema({ ...described.toConfig(), description: SCHEMA_DESCRIPTION });
+}
+
+function omit<T>(record: Record<string, T>, keys: readonly string[]): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).filter(([key]) => !keys.includes(key)));
 }
 
 /**
@@ -127,7 +152,13 @@ function guardEntities(schema: GraphQLSchema, max: number): void {
   if (!field || !resolve || !isUnionType(entityUnion)) {
     throw new Error("the subgraph schema has no _entities resolver or _Entity union to guard");
   }
+  // Entity interfaces (Node) are not _Entity members but are entities all the same.
   const entities = new Set(entityUnion.getTypes().map((t) => t.name));
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (isInterfaceType(type) && type.astNode?.directives?.some((d) => d.name.value === "key")) {
+      entities.add(type.name);
+    }
+  }
   field.resolve = (source: unknown, args: { representations?: unknown }, ctx: Context, info) => {
     const { representations } = args;
     if (Array.isArray(representations)) {

@@ -58,6 +58,11 @@ export interface Config {
    * for it. Off unless configured: it hooks every field resolution.
    */
   readonly federatedTracing: boolean;
+  /**
+   * Whether Query.node and Query.nodes are served. Off where the company graph owns Query.node itself (a Node
+   * @interfaceObject): it then reaches this subgraph's nodes through the Node entity interface.
+   */
+  readonly nodeFields: boolean;
   readonly accounts: readonly AccountConfig[];
   readonly timeouts: HttpTimeouts;
   /** Upstream calls one GraphQL operation may cause before its remaining fields fail with OPERATION_LIMIT_EXCEEDED. */

@@ -88,6 +88,13 @@ export function loadConfig(env: Env = process.env): Config {
     "off",
     problems,
   );
+  const nodeFields = enumVar(
+    str("PREFETCH_GRAPH_NODE_FIELDS"),
+    "PREFETCH_GRAPH_NODE_FIELDS",
+    ["on", "off"],
+    "on",
+    problems,
+  );
   const logLevel = enumVar(
     str("LOG_LEVEL"),
     "LOG_LEVEL",
@@ -252,6 +259,7 @@ export function loadConfig(env: Env = process.env): Config {
     graphiql: graphiqlMode === "on",
     introspection: graphiqlMode === "on",
     federatedTracing: federatedTracing === "on",
+    nodeFields: nodeFields === "on",
     accounts,
     timeouts,
     shutdownGraceMs,

@@ -4,6 +4,8 @@ import { NodeInterface } from "./node.interface";
 import { DateTimeScalar } from "./scalars/date-time.scalar";
 import { PrefetchStatus } from "./enums";
 
+// A plain name/value pair that other subgraphs define too: @shareable, so a company graph with its own composes.
+@Directive("@shareable")
 @ObjectType("HttpHeader", { description: "One HTTP request header." })
 export class HttpHeaderType {
   @Field(() => String, { description: "The header's name." })

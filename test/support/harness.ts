@@ -42,7 +42,6 @@ export async function startTestServer(
     logger?: Logger;
   } = {},
 ): Promise<TestServer> {
-  schema ??= buildAppSchema();
   const config = loadConfig({
     PREFETCH_GRAPH_CURSOR_SECRET: "integration-tests-cursor-secret-0123456789",
     PREFETCH_GRAPH_UPSTREAM_TIMEOUT_MS: "1500",
@@ -54,7 +53,10 @@ export async function startTestServer(
   });
   const app = await createApp(config, {
     logger: options.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" }),
-    schema: await schema,
+    // The schema is built once for the default configuration; a configuration that shapes it builds its own.
+    schema: await (config.nodeFields
+      ? (schema ??= buildAppSchema())
+      : buildAppSchema({ nodeFields: config.nodeFields })),
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.rateLimitMaxWaitMs !== undefined ? { rateLimitMaxWaitMs: options.rateLimitMaxWaitMs } : {}),
