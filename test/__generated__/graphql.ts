@@ -18,7 +18,7 @@ export type PrefetchStatus =
 
 /** A CDN provider whose prefetch tasks this service reads. */
 export type ProviderKind =
-  /** Baidu AI Cloud GEO (geo.baidubce.com, GET /v2/geo/cache/prefetch). Lists and lookups need a site. A task is one URL record of a submission. name is always null and successRate follows from the status; the other fields are Baidu's where it sends them. Never PARTIALLY_COMPLETED. Lists come in Baidu's order, which Baidu does not document; oldest first is assumed. */
+  /** Baidu AI Cloud GEO (geo.baidubce.com, GET /v2/geo/cache/prefetch). Lists and lookups need a site. A task is one URL record of a submission. name is always null and successRate follows from the status; the other fields are Baidu's where it sends them. Never PARTIALLY_COMPLETED. Lists come in Baidu's order, which Baidu does not document: the service learns it per account from the creation times of the rows it lists (newest first is the first guess), rechecks it on every page, and chains a window longer than Baidu's 30 days in that same direction, so a list is one sequence oldest first or newest first, never a mix. */
   | 'BAIDU_GEO'
   /** Wangsu / ChinaNetCenter CDN Pro (open.chinanetcenter.com, GET /cdn/prefetches/{id}). A task is one prefetch request of one or more URLs; ids are unique per Wangsu user, so no site is needed. Wangsu reports no actual start time (providerDetails.startTime is the requested one), progress, failure reason or operator, so startedAt, queueDuration, runDuration, progress, failureReason and operator are always null. Lists come newest first. */
   | 'WANGSU_CDN_PRO';
