@@ -1,9 +1,26 @@
 import { randomBytes } from "node:crypto";
 import type { ProviderKind } from "../domain/provider-kind";
-import { startBaiduGeoSandbox, type BaiduGeoIdLookup, type BaiduGeoSandbox } from "./baidu-geo";
-import { startWangsuCdnProSandbox, type WangsuCdnProSandbox } from "./wangsu-cdn-pro";
+import {
+  startBaiduGeoSandbox,
+  type BaiduGeoIdLookup,
+  type BaiduGeoListOrder,
+  type BaiduGeoSandbox,
+  type BaiduGeoTaskSchedule,
+} from "./baidu-geo";
+import {
+  startWangsuCdnProSandbox,
+  type WangsuCdnProSandbox,
+  type WangsuCdnProTaskSchedule,
+} from "./wangsu-cdn-pro";
 
-export type { BaiduGeoIdLookup, BaiduGeoSandbox, WangsuCdnProSandbox };
+export type {
+  BaiduGeoIdLookup,
+  BaiduGeoListOrder,
+  BaiduGeoSandbox,
+  BaiduGeoTaskSchedule,
+  WangsuCdnProSandbox,
+  WangsuCdnProTaskSchedule,
+};
 
 /** An account served by a sandbox emulator, in the shape the registry takes. */
 export interface SandboxAccount {
@@ -25,6 +42,11 @@ export interface Sandbox {
 
 export interface SandboxOptions {
   readonly host?: string;
+  /**
+   * Both emulators' clock (default real time): signatures, default windows, the data anchor (its minute) and
+   * the progress of the tasks unfinished there, which move from 3 minutes after the anchor and are all
+   * terminal within 13 (see live-progress.ts and each emulator's schedule()).
+   */
   readonly now?: () => Date;
   readonly seed?: number;
   /** The Wangsu emulator's own 429 limit; defaults to the documented 300 per 5 minutes. */
@@ -37,6 +59,11 @@ export interface SandboxOptions {
    * (the default) per-URL record ids too, which is UNCONFIRMED for the real API.
    */
   readonly baiduIdLookup?: BaiduGeoIdLookup;
+  /**
+   * The Baidu emulator's window listing order, which Baidu does not document: "asc" (the default) oldest
+   * first, "desc" newest first (exactly the reverse). UNCONFIRMED which one the real API uses.
+   */
+  readonly baiduListOrder?: BaiduGeoListOrder;
 }
 
 /**
@@ -57,6 +84,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...common,
     credentials: [baiduCredentials],
     ...(options.baiduIdLookup ? { idLookup: options.baiduIdLookup } : {}),
+    ...(options.baiduListOrder ? { listOrder: options.baiduListOrder } : {}),
   });
   const wangsuCdnPro = await startWangsuCdnProSandbox({
     ...common,

@@ -10,6 +10,20 @@ export function mulberry32(seed: number): () => number {
   };
 }
 
+/**
+ * A seed for one named stream of draws under `seed` (FNV-1a of the label mixed with the seed): streams keyed by
+ * site or task id are independent of each other and of the order in which they are drawn, so adding a stream
+ * moves no other.
+ */
+export function derivedSeed(seed: number, label: string): number {
+  let hash = 0x811c9dc5 ^ (seed >>> 0);
+  for (const char of label) {
+    hash ^= char.charCodeAt(0);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash >>> 0;
+}
+
 /** Draws for seeded sandbox data (never Math.random: the same seed and anchor must give the same data). */
 export class SeededRandom {
   private readonly next: () => number;

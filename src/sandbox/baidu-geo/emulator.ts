@@ -2,13 +2,15 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { CallCounter, drainRequest, pause, sendJsonText, startEmulatorServer } from "../emulator-server";
 import { FaultInjector } from "../fault-injector";
+import { HOLD_MS } from "../live-progress";
 import { anchorMinute } from "../time";
 import { BaiduApiError, faultError } from "./api-error";
 import { type BaiduGeoCredentials, verifyBceAuth } from "./auth-verifier";
+import { planRecordSchedules, recordJsonAt, type RecordSchedule } from "./live-records";
 import { MarkerCodec } from "./marker";
 import { type PrefetchQuery, parsePrefetchQuery } from "./prefetch-query";
 import { parseRequestTarget } from "./request-target";
-import { generateSeedData, type SeedData, type SeedRecord } from "./seed-data";
+import { type BaiduPrefetchStatusJson, generateSeedData, type SeedData, type SeedRecord } from "./seed-data";
 
 export type { BaiduGeoCredentials } from "./auth-verifier";
 
@@ -27,7 +29,10 @@ export interface BaiduGeoSandboxOptions {
   /** Default 0 (an ephemeral port). */
   port?: number;
   credentials: readonly BaiduGeoCredentials[];
-  /** Clock for signature expiry, default windows and data anchoring; default () => new Date(). */
+  /**
+   * Clock for signature expiry, default windows, data anchoring and the records' progress (each answer shows
+   * the records as of this clock at the request); default () => new Date().
+   */
   now?: () => Date;
   /** Data seed, default 1. */
   seed?: number;
@@ -39,9 +44,31 @@ export interface BaiduGeoSandboxOptions {
    * code that must not rely on it run with "task".
    */
   idLookup?: BaiduGeoIdLookup;
+  /**
+   * The order of a window listing, which Baidu does not document: "asc" (the default) oldest first (ascending
+   * createdAt, ties by ascending id), "desc" exactly its reverse (newest first). Markers page through the
+   * chosen order; an id lookup answers a submission's records in ascending order either way.
+   */
+  listOrder?: BaiduGeoListOrder;
 }
 
 export type BaiduGeoIdLookup = "task" | "task-or-url";
+export type BaiduGeoListOrder = "asc" | "desc";
+
+/**
+ * How a record waiting or in progress at the anchor moves on with the clock (every instant in whole seconds):
+ * as seeded until `risesFrom`, then in-progress with its progress rising (at most 99), then at `terminalAt`
+ * `status` with `progress` and finishedAt = terminalAt, for good. Records terminal at the anchor never change.
+ */
+export interface BaiduGeoTaskSchedule {
+  /** When a record waiting at the anchor starts (in-progress, startedAt); null when it was already running. */
+  readonly startsAt: Date | null;
+  /** From when the record differs from its seeded state: startsAt, or the anchor + 3 min when running. */
+  readonly risesFrom: Date;
+  readonly terminalAt: Date;
+  readonly status: "completed" | "failed";
+  readonly progress: number;
+}
 
 export interface BaiduGeoSandbox {
   /** "http://127.0.0.1:PORT" */
@@ -50,10 +77,23 @@ export interface BaiduGeoSandbox {
   readonly sites: readonly string[];
   /** The latest createdAt bound of the seeded data (data span ~60 days before it). */
   readonly anchor: Date;
-  /** Record ids of a site in the order a window listing returns them (ascending createdAt, ties by id); optional window filter [start, end] inclusive like the API. */
+  /**
+   * Record ids of a site in the order a window listing returns them (listOrder: by default ascending createdAt,
+   * ties by id); optional window filter [start, end] inclusive like the API. createdAt never changes, so
+   * neither does this.
+   */
   recordIds(site: string, window?: { start: Date; end: Date }): string[];
-  /** A seeded record as the API serialises it (for tests that compare mapping), or undefined. */
-  record(id: string): unknown;
+  /** A record as the API serialises it at `at` (default the emulator's now()), a copy, or undefined. */
+  record(id: string, at?: Date): unknown;
+  /**
+   * The schedule of a record (by its per-URL id) that is waiting or in progress at the anchor; undefined for
+   * a record already terminal there, which never changes, and for an unknown id.
+   */
+  schedule(recordId: string): BaiduGeoTaskSchedule | undefined;
+  /** No record differs from its seeded state before this instant: the anchor + 3 minutes. */
+  readonly liveFrom: Date;
+  /** Every record is terminal from this instant on (the latest terminalAt; the anchor when none moves). */
+  readonly settledAt: Date;
   /** The id of the submission a record (by its per-URL id) belongs to, or undefined for an unknown record. */
   submissionId(recordId: string): string | undefined;
   /** Number of HTTP requests received since start / last reset, optionally only list calls or only id lookups. Counts requests that failed auth too. */
@@ -74,11 +114,15 @@ const MALFORMED_BODIES = {
   "wrong-shape": '{"details":{"task":"not-a-list"},"isTruncated":"no","nextMarker":42}',
 } as const;
 
-function isAfter(record: SeedRecord, after: { readonly createdAtMs: number; readonly id: string }): boolean {
-  return (
-    record.createdAtMs > after.createdAtMs ||
-    (record.createdAtMs === after.createdAtMs && record.id > after.id)
-  );
+/** Whether `record` comes strictly after `after` in the listing order. */
+function isAfter(
+  record: SeedRecord,
+  after: { readonly createdAtMs: number; readonly id: string },
+  order: BaiduGeoListOrder,
+): boolean {
+  const sign = order === "asc" ? 1 : -1;
+  const byTime = sign * (record.createdAtMs - after.createdAtMs);
+  return byTime > 0 || (byTime === 0 && (order === "asc" ? record.id > after.id : record.id < after.id));
 }
 
 /** Every answer carries its request id in `x-bce-request-id`, as Baidu's do. */
@@ -109,39 +153,54 @@ export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Pro
   if (idLookup !== "task" && idLookup !== "task-or-url") {
     throw new RangeError(`idLookup must be "task" or "task-or-url", got ${String(idLookup)}`);
   }
+  const listOrder = options.listOrder ?? "asc";
+  if (listOrder !== "asc" && listOrder !== "desc") {
+    throw new RangeError(`listOrder must be "asc" or "desc", got ${String(listOrder)}`);
+  }
   const credentials = new Map(options.credentials.map((c) => [c.accessKeyId, c] as const));
-  const markers = new MarkerCodec(`baidu-geo-sandbox/${seed}`);
+  // A marker of one order must not continue the other: "desc" signs its markers with another key.
+  const markers = new MarkerCodec(`baidu-geo-sandbox/${seed}${listOrder === "asc" ? "" : "/desc"}`);
   const anchorMs = anchorMinute(now());
   const data: SeedData = generateSeedData(seed, new Date(anchorMs));
+  const schedules: ReadonlyMap<string, RecordSchedule> = planRecordSchedules(data, seed);
+  const settledAtMs = Math.max(anchorMs, ...[...schedules.values()].map((s) => s.terminalAtMs));
+  /** Each site's records in listing order (the seed data keeps them ascending). */
+  const listed = new Map(
+    [...data.bySite].map(([site, records]) => [site, listOrder === "asc" ? records : [...records].reverse()]),
+  );
+  const jsonAt = (record: SeedRecord, atMs: number): BaiduPrefetchStatusJson =>
+    recordJsonAt(record, schedules.get(record.id), atMs);
 
   const counts = new CallCounter<"list" | "byId">();
   const faults = new FaultInjector<BaiduGeoFault>();
 
-  const answer = (query: PrefetchQuery): string => {
-    const records = data.bySite.get(query.site) ?? [];
+  /** The answer as of `nowMs`: a listing and a lookup at the same instant show every record alike. */
+  const answer = (query: PrefetchQuery, nowMs: number): string => {
     if (query.kind === "byId") {
+      const records = data.bySite.get(query.site) ?? [];
       const matches = (r: SeedRecord): boolean =>
         r.submissionId === query.id || (idLookup === "task-or-url" && r.id === query.id);
-      const details = records.filter(matches).map((r) => r.json);
+      const details = records.filter(matches).map((r) => jsonAt(r, nowMs));
       return JSON.stringify({ details, isTruncated: false });
     }
     const { windowStartMs, windowEndMs, after } = query;
-    const matching = records.filter(
+    const matching = (listed.get(query.site) ?? []).filter(
       (r) =>
         r.createdAtMs >= windowStartMs &&
         r.createdAtMs <= windowEndMs &&
-        (after === undefined || isAfter(r, after)),
+        (after === undefined || isAfter(r, after, listOrder)),
     );
     const page = matching.slice(0, PAGE_SIZE);
+    const details = page.map((r) => jsonAt(r, nowMs));
     const last = page[page.length - 1];
     if (matching.length <= PAGE_SIZE || last === undefined) {
-      return JSON.stringify({ details: page.map((r) => r.json), isTruncated: false });
+      return JSON.stringify({ details, isTruncated: false });
     }
     const nextMarker = markers.encode(
       { lastCreatedAtMs: last.createdAtMs, lastId: last.id, windowStartMs, windowEndMs },
       query.binding,
     );
-    return JSON.stringify({ details: page.map((r) => r.json), isTruncated: true, nextMarker });
+    return JSON.stringify({ details, isTruncated: true, nextMarker });
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse, signal: AbortSignal): Promise<void> => {
@@ -184,7 +243,7 @@ export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Pro
         credentials,
         nowMs,
       );
-      send(res, 200, answer(parsePrefetchQuery(target.query, nowMs, markers)), requestId);
+      send(res, 200, answer(parsePrefetchQuery(target.query, nowMs, markers), nowMs), requestId);
     } catch (error) {
       if (signal.aborted) {
         // The client went away or the sandbox is closing: nobody is left to answer.
@@ -205,15 +264,32 @@ export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Pro
     url: server.url,
     sites: data.sites,
     anchor: new Date(anchorMs),
+    get liveFrom() {
+      return new Date(anchorMs + HOLD_MS); // a fresh Date each time: callers may mutate theirs
+    },
+    get settledAt() {
+      return new Date(settledAtMs);
+    },
     recordIds(site, window) {
-      const records = data.bySite.get(site) ?? [];
+      const records = listed.get(site) ?? [];
       const startMs = window?.start.getTime() ?? Number.NEGATIVE_INFINITY;
       const endMs = window?.end.getTime() ?? Number.POSITIVE_INFINITY;
       return records.filter((r) => r.createdAtMs >= startMs && r.createdAtMs <= endMs).map((r) => r.id);
     },
-    record(id) {
+    record(id, at) {
       const record = data.byId.get(id);
-      return record === undefined ? undefined : structuredClone(record.json);
+      return record === undefined ? undefined : structuredClone(jsonAt(record, (at ?? now()).getTime()));
+    },
+    schedule(recordId) {
+      const schedule = schedules.get(recordId);
+      if (schedule === undefined) return undefined;
+      return {
+        startsAt: schedule.startsAtMs === undefined ? null : new Date(schedule.startsAtMs),
+        risesFrom: new Date(schedule.risesFromMs),
+        terminalAt: new Date(schedule.terminalAtMs),
+        status: schedule.status,
+        progress: schedule.progress,
+      };
     },
     submissionId(recordId) {
       return data.byId.get(recordId)?.submissionId;

@@ -1,4 +1,4 @@
-import { SeededRandom } from "../seeded-random";
+import { derivedSeed, SeededRandom } from "../seeded-random";
 import { DAY, formatUtcSeconds, HOUR, MINUTE, SECOND } from "../time";
 
 export type BaiduPrefetchStatus = "waiting" | "in-progress" | "completed" | "failed";
@@ -62,7 +62,7 @@ const SITES: readonly SiteSpec[] = [
   { site: "img.example.net", records: 6, spanDays: 14, maxBatch: 2 },
 ];
 
-const FAILURE_REASONS = [
+export const FAILURE_REASONS = [
   "Other Error",
   "Origin Timeout",
   "Origin Returned 404",
@@ -70,16 +70,6 @@ const FAILURE_REASONS = [
   "Origin Connection Refused",
   "DNS Resolution Failed",
 ] as const;
-
-/** FNV-1a of the site mixed with the seed, so each site has its own stream and adding a site moves no other. */
-function siteSeed(seed: number, site: string): number {
-  let hash = 0x811c9dc5 ^ (seed >>> 0);
-  for (const char of site) {
-    hash ^= char.charCodeAt(0);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash >>> 0;
-}
 
 function urlFor(draw: SeededRandom, site: string): string {
   const origin = `${draw.chance(0.8) ? "https" : "http"}://${site}`;
@@ -205,7 +195,10 @@ export function compareRecords(a: SeedRecord, b: SeedRecord): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** The seeded records, anchored at `anchor` (the newest createdAt bound). Same seed and anchor, same data. */
+/**
+ * The seeded records, anchored at `anchor` (the newest createdAt bound). Same seed and anchor, same data. The
+ * statuses are those at the anchor; the emulator moves the unfinished ones on with its clock (live-records.ts).
+ */
 export function generateSeedData(seed: number, anchor: Date): SeedData {
   const anchorMs = anchor.getTime();
   const bySite = new Map<string, SeedRecord[]>();
@@ -218,7 +211,8 @@ export function generateSeedData(seed: number, anchor: Date): SeedData {
     return id;
   };
   for (const spec of SITES) {
-    const draw = new SeededRandom(siteSeed(seed, spec.site));
+    // Each site has its own stream, so adding a site moves no other.
+    const draw = new SeededRandom(derivedSeed(seed, spec.site));
     // A few submitters per site, as Baidu user ids (32 hex); some records carry no operator at all.
     const operators = [draw.hex(32), draw.hex(32), draw.hex(32)];
     const records: SeedRecord[] = [];

@@ -7,11 +7,13 @@ import {
   sendJsonText,
   startEmulatorServer,
 } from "../emulator-server";
+import { HOLD_MS } from "../live-progress";
 import { anchorMinute } from "../time";
 import { verifyApiKeyRequest } from "./auth";
 import type { WangsuListBody } from "./dto";
 import { statusFaultBody, WangsuFaultInjector, type WangsuCdnProFault } from "./faults";
 import { parseListQuery, selectTasks } from "./list-query";
+import { planTaskSchedules, taskAt, type TaskSchedule } from "./live-tasks";
 import { DOCUMENTED_RATE_LIMIT, FixedWindowRateLimiter } from "./rate-limiter";
 import { sendError } from "./responses";
 import { SEEDED_HOSTNAMES, seedWangsuTasks, toDetailBody, toListRow, type SeededTask } from "./seed-data";
@@ -29,7 +31,10 @@ export interface WangsuCdnProSandboxOptions {
   /** Default 0: the OS picks a free port; read it back from `url`. */
   port?: number;
   credentials: readonly WangsuCdnProCredentials[];
-  /** Used for the clock-skew check, the default list window and the seed anchor. Default `() => new Date()`. */
+  /**
+   * Used for the clock-skew check, the default list window, the seed anchor and the tasks' progress (each
+   * answer shows the tasks as of this clock at the request). Default `() => new Date()`.
+   */
   now?: () => Date;
   /** Default 1. */
   seed?: number;
@@ -45,6 +50,22 @@ export interface WangsuCdnProSandboxOptions {
   fileListsChange?: boolean;
 }
 
+/**
+ * How a task waiting or in progress at the anchor moves on with the clock (every instant in whole seconds): as
+ * seeded until `risesFrom`, then inprogress with its successRate rising (at most 99, and reported from then on),
+ * then at `terminalAt` finished with `successRate` and finishTime = terminalAt, for good. Tasks finished at the
+ * anchor never change.
+ */
+export interface WangsuCdnProTaskSchedule {
+  /** When a task waiting at the anchor starts (its startTime when it has one); null when already running. */
+  readonly startsAt: Date | null;
+  /** From when the task differs from its seeded state: startsAt, or the anchor + 3 min when running. */
+  readonly risesFrom: Date;
+  readonly terminalAt: Date;
+  /** 100 (COMPLETED), 1..99 (PARTIALLY_COMPLETED) or 0 (FAILED). */
+  readonly successRate: number;
+}
+
 export interface WangsuCdnProSandbox {
   /** `http://host:port`, no trailing slash. */
   readonly url: string;
@@ -58,8 +79,17 @@ export interface WangsuCdnProSandbox {
    * `hostname`. Seeded names never contain a hostname, so this equals a list call with `search=<hostname>`.
    */
   taskIds(window: { start: Date; end: Date }, hostname?: string): string[];
-  /** The detail body for an id as served (a copy, for mapping comparisons), or undefined. */
-  detail(id: string): unknown;
+  /** The detail body for an id as served at `at` (default the emulator's now()), a copy, or undefined. */
+  detail(id: string, at?: Date): unknown;
+  /**
+   * The schedule of a task waiting or in progress at the anchor; undefined for a task finished there, which
+   * never changes, and for an unknown id.
+   */
+  schedule(id: string): WangsuCdnProTaskSchedule | undefined;
+  /** No task differs from its seeded state before this instant: the anchor + 3 minutes. */
+  readonly liveFrom: Date;
+  /** Every task is finished from this instant on (the latest terminalAt; the anchor when none moves). */
+  readonly settledAt: Date;
   /** Requests received (including rejected ones) since start or resetCalls(); without `kind`, all paths. */
   calls(kind?: "list" | "detail"): number;
   /** Also resets the rate-limit windows. */
@@ -122,24 +152,40 @@ export async function startWangsuCdnProSandbox(
   const faults = new WangsuFaultInjector();
 
   const anchorMs = anchorMinute(now());
-  const tasks: readonly SeededTask[] = seedWangsuTasks({
-    anchor: new Date(anchorMs),
-    seed: options.seed ?? 1,
-  });
-  // Rendered once: what is served and what detail() hands to tests are the same bytes.
-  const detailJson = new Map(tasks.map((task) => [task.id, JSON.stringify(toDetailBody(task))]));
+  const seed = options.seed ?? 1;
+  const tasks: readonly SeededTask[] = seedWangsuTasks({ anchor: new Date(anchorMs), seed });
+  const schedules: ReadonlyMap<string, TaskSchedule> = planTaskSchedules(tasks, seed, anchorMs);
+  const settledAtMs = Math.max(anchorMs, ...[...schedules.values()].map((s) => s.terminalAtMs));
+  const byId = new Map(tasks.map((task) => [task.id, task]));
+  // Rendered once for the tasks that never change: what is served and what detail() hands to tests are the
+  // same bytes. The others are rendered as of each request.
+  const detailJson = new Map(
+    tasks
+      .filter((task) => !schedules.has(task.id))
+      .map((task) => [task.id, JSON.stringify(toDetailBody(task))]),
+  );
+  const detailJsonAt = (id: string, atMs: number): string | undefined => {
+    const schedule = schedules.get(id);
+    const task = byId.get(id);
+    if (schedule === undefined || task === undefined) return detailJson.get(id);
+    return JSON.stringify(toDetailBody(taskAt(task, schedule, atMs)));
+  };
+  /** Every task as of `atMs`: a listing and a detail at the same instant show each task alike. */
+  const tasksAt = (atMs: number): readonly SeededTask[] =>
+    schedules.size === 0 ? tasks : tasks.map((task) => taskAt(task, schedules.get(task.id), atMs));
   const detailAnswers = new Map<string, number>();
 
   const counts = new CallCounter<Route["kind"]>();
 
-  function serveList(res: ServerResponse, params: URLSearchParams): void {
-    const parsed = parseListQuery(params, now().getTime());
+  function serveList(res: ServerResponse, params: URLSearchParams, nowMs: number): void {
+    const parsed = parseListQuery(params, nowMs);
     if (!parsed.ok) {
       sendError(res, 400, { code: "InvalidParameter", message: parsed.message });
       return;
     }
     const { query } = parsed;
-    const matching = selectTasks(tasks, query, query.sortBy, query.sortOrder);
+    // finishTime changes as tasks finish, so the order by it is taken at the request's instant too.
+    const matching = selectTasks(tasksAt(nowMs), query, query.sortBy, query.sortOrder);
     const body: WangsuListBody = {
       count: matching.length,
       prefetchRequests: matching.slice(query.offset, query.offset + query.limit).map(toListRow),
@@ -147,9 +193,9 @@ export async function startWangsuCdnProSandbox(
     sendJson(res, 200, body);
   }
 
-  function serveDetail(res: ServerResponse, rawId: string): void {
+  function serveDetail(res: ServerResponse, rawId: string, nowMs: number): void {
     const id = decodeId(rawId);
-    const json = id === null ? undefined : detailJson.get(id);
+    const json = id === null ? undefined : detailJsonAt(id, nowMs);
     if (json === undefined) {
       sendError(res, 404, {
         code: "InvalidPrefetchTaskId",
@@ -212,11 +258,9 @@ export async function startWangsuCdnProSandbox(
     }
     // X-Time-Zone only changes how zone-less time parameters are read; CDN Pro's are RFC 3339 with Z, so it
     // is ignored here.
-    const auth = verifyApiKeyRequest(req.headers, {
-      credentials,
-      nowMs: now().getTime(),
-      maxClockSkewSeconds,
-    });
+    // One reading of the clock per request: its auth check and its answer agree.
+    const nowMs = now().getTime();
+    const auth = verifyApiKeyRequest(req.headers, { credentials, nowMs, maxClockSkewSeconds });
     if (!auth.ok) {
       sendError(res, 401, auth, { "WWW-Authenticate": 'Basic realm="CDN Pro"' });
       return;
@@ -234,8 +278,8 @@ export async function startWangsuCdnProSandbox(
       );
       return;
     }
-    if (route.kind === "list") serveList(res, url.searchParams);
-    else serveDetail(res, route.rawId);
+    if (route.kind === "list") serveList(res, url.searchParams, nowMs);
+    else serveDetail(res, route.rawId, nowMs);
   }
 
   const server = await startEmulatorServer(handle, {
@@ -259,9 +303,25 @@ export async function startWangsuCdnProSandbox(
       const filter = hostname === undefined ? { startMs, endMs } : { startMs, endMs, hostname };
       return selectTasks(tasks, filter).map((task) => task.id);
     },
-    detail(id) {
-      const json = detailJson.get(id);
+    get liveFrom() {
+      return new Date(anchorMs + HOLD_MS);
+    },
+    get settledAt() {
+      return new Date(settledAtMs);
+    },
+    detail(id, at) {
+      const json = detailJsonAt(id, (at ?? now()).getTime());
       return json === undefined ? undefined : (JSON.parse(json) as unknown);
+    },
+    schedule(id) {
+      const schedule = schedules.get(id);
+      if (schedule === undefined) return undefined;
+      return {
+        startsAt: schedule.startsAtMs === undefined ? null : new Date(schedule.startsAtMs),
+        risesFrom: new Date(schedule.risesFromMs),
+        terminalAt: new Date(schedule.terminalAtMs),
+        successRate: schedule.successRate,
+      };
     },
     calls(kind) {
       return counts.get(kind);

@@ -4,4 +4,5 @@ export {
   type WangsuCdnProFault,
   type WangsuCdnProSandbox,
   type WangsuCdnProSandboxOptions,
+  type WangsuCdnProTaskSchedule,
 } from "./emulator";

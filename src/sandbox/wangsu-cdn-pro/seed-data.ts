@@ -1,5 +1,6 @@
-import { SeededRandom } from "../seeded-random";
-import { DAY, formatUtcSeconds, HOUR, MINUTE, SECOND } from "../time";
+import { HOLD_MS } from "../live-progress";
+import { derivedSeed, SeededRandom } from "../seeded-random";
+import { DAY, formatUtcSeconds, MINUTE, SECOND } from "../time";
 import type {
   WangsuDetailBody,
   WangsuFileBody,
@@ -15,6 +16,11 @@ import type {
  */
 
 export const SEEDED_HOSTNAMES = ["www.example.com", "static.example.com", "video.example.org"] as const;
+/**
+ * A hostname with unfinished tasks at the anchor for every seed (Baidu's sandbox serves it too, with its own),
+ * so that a feed across both providers always has something moving.
+ */
+export const LIVE_HOSTNAME = "www.example.com";
 
 /** Continent names as the create API takes them; an empty list means "all continents". */
 const REGIONS = ["Asia", "Europe", "North America", "South America", "Africa", "Oceania"] as const;
@@ -22,8 +28,9 @@ const REGIONS = ["Asia", "Europe", "North America", "South America", "Africa", "
 export const SEED_SPAN_DAYS = 60;
 const OLD_TASK_COUNT = 276;
 /**
- * The last day's tasks are planned by status so every seed has some of each: unfinished tasks only make sense
- * close to the anchor, and a uniform spread over 60 days would leave the last hours nearly empty.
+ * The last day's tasks are planned by status at the anchor so every seed has some of each: unfinished tasks
+ * only make sense close to the anchor, and a uniform spread over 60 days would leave the last hours nearly
+ * empty. From the anchor on, the emulator moves the unfinished ones with the clock (live-tasks.ts).
  */
 const RECENT_PLAN: readonly RecentKind[] = [
   "waiting-queued",
@@ -117,9 +124,10 @@ function makeHeaders(r: SeededRandom): WangsuFileHeaderBody[] {
   return headers;
 }
 
-function makeFileList(r: SeededRandom): WangsuFileBody[] {
+/** `firstHost` forces the first URL's hostname (drawn otherwise). */
+function makeFileList(r: SeededRandom, firstHost?: (typeof SEEDED_HOSTNAMES)[number]): WangsuFileBody[] {
   const twoHosts = r.chance(0.2);
-  const first = r.pick(SEEDED_HOSTNAMES);
+  const first = firstHost ?? r.pick(SEEDED_HOSTNAMES);
   const second = twoHosts ? r.pick(SEEDED_HOSTNAMES.filter((h) => h !== first)) : first;
   const wanted = twoHosts ? r.int(2, 5) : r.int(1, 5);
   const urls = new Set<string>();
@@ -203,7 +211,9 @@ function recentTiming(r: SeededRandom, kind: RecentKind, anchorMs: number, isFir
     }
     case "waiting-scheduled": {
       const submissionMs = anchorMs - r.int(10 * 60, 6 * 3600) * SECOND;
-      const startMs = ceilTo(anchorMs + 1, HOUR) + r.int(0, 11) * HOUR;
+      // After the anchor, within the minutes in which the emulator moves tasks (live-progress.ts): a task
+      // starts at its scheduled time, and every unfinished one ends within a quarter of an hour of the anchor.
+      const startMs = anchorMs + HOLD_MS + r.int(0, 11) * 30 * SECOND;
       return { submissionMs, startMs, status: "waiting" };
     }
     case "inprogress": {
@@ -281,7 +291,20 @@ export function seedWangsuTasks(options: SeedOptions): SeededTask[] {
       metadataKey: r.chance(0.35) ? "metaData" : "metadata",
     };
   });
-  return tasks;
+  return withLiveHostname(tasks, options.seed);
+}
+
+/**
+ * A few seeds (about 1 in 500) leave LIVE_HOSTNAME without an unfinished task; there the first one (waiting,
+ * submitted on the anchor) gets a file list on it, drawn from a stream of its own so that nothing else moves.
+ */
+function withLiveHostname(tasks: SeededTask[], seed: number): SeededTask[] {
+  const live = (task: SeededTask): boolean =>
+    task.status !== "finished" && task.hostnames.includes(LIVE_HOSTNAME);
+  const first = tasks[0];
+  if (first === undefined || tasks.some(live)) return tasks;
+  const fileList = makeFileList(new SeededRandom(derivedSeed(seed, "live-hostname")), LIVE_HOSTNAME);
+  return [{ ...first, fileList, hostnames: hostnamesOf(fileList) }, ...tasks.slice(1)];
 }
 
 function metadataOf(task: SeededTask): WangsuMetadataBody {

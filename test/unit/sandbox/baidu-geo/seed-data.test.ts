@@ -109,6 +109,15 @@ describe("the Baidu GEO seed data", () => {
     }
   });
 
+  it("has www.example.com records waiting and in progress at the anchor, for any of a hundred seeds", () => {
+    for (let seed = 1; seed <= 100; seed += 1) {
+      const statuses = generateSeedData(seed, ANCHOR)
+        .bySite.get("www.example.com")!
+        .map((r) => r.json.status);
+      expect(statuses).toEqual(expect.arrayContaining(["waiting", "in-progress"]));
+    }
+  });
+
   it("keeps waiting and in-progress records within the last two hours", () => {
     const unfinished = all.filter((r) => r.json.status === "waiting" || r.json.status === "in-progress");
     expect(unfinished.every((r) => ANCHOR.getTime() - r.createdAtMs < 2 * HOUR)).toBe(true);

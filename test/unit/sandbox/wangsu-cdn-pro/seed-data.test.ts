@@ -1,4 +1,5 @@
 import {
+  LIVE_HOSTNAME,
   SEEDED_HOSTNAMES,
   seedWangsuTasks,
   toDetailBody,
@@ -132,6 +133,31 @@ describe("seedWangsuTasks", () => {
 
   it("schedules some waiting tasks to start after the anchor", () => {
     expect(withStatus("waiting").some((t) => t.startMs !== undefined && t.startMs > ANCHOR_MS)).toBe(true);
+  });
+
+  it("schedules waiting tasks to start within the minutes in which the emulator moves tasks", () => {
+    for (const task of withStatus("waiting").filter((t) => t.startMs !== undefined)) {
+      expect(task.startMs).toBeGreaterThanOrEqual(ANCHOR_MS + 3 * 60_000);
+      expect(task.startMs).toBeLessThanOrEqual(ANCHOR_MS + 9 * 60_000);
+      expect(task.startMs! % 1000).toBe(0);
+    }
+  });
+
+  it("has a task on www.example.com unfinished at the anchor for every seed, rare ones included", () => {
+    expect(LIVE_HOSTNAME).toBe("www.example.com");
+    for (let seed = 1; seed <= 300; seed++) {
+      const seeded = seedWangsuTasks({ anchor: ANCHOR, seed });
+      const live = seeded.filter((t) => t.status !== "finished" && t.hostnames.includes(LIVE_HOSTNAME));
+      expect(live.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("keeps a task's hostnames those of its URLs where www.example.com had to be given an unfinished task", () => {
+    // Seed 128 is one of the few whose unfinished tasks would otherwise all be on other hostnames.
+    const [first] = seedWangsuTasks({ anchor: ANCHOR, seed: 128 });
+    expect(first).toMatchObject({ status: "waiting", submissionMs: ANCHOR_MS });
+    expect(first!.hostnames[0]).toBe(LIVE_HOSTNAME);
+    expect(first!.hostnames).toEqual([...new Set(first!.fileList.map((f) => new URL(f.url).hostname))]);
   });
 
   it("uses both documented spellings of the metadata key", () => {
