@@ -49,6 +49,8 @@ export interface SandboxOptions {
    */
   readonly now?: () => Date;
   readonly seed?: number;
+  /** Whether unfinished tasks move with the clock (default true); false keeps them as seeded (benchmarks). */
+  readonly live?: boolean;
   /** The Wangsu emulator's own 429 limit; defaults to the documented 300 per 5 minutes. */
   readonly wangsuRateLimit?: { points: number; durationSeconds: number };
   /** The Wangsu emulator's file lists change between detail answers (see WangsuCdnProSandboxOptions). */
@@ -77,6 +79,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ...(options.host ? { host: options.host } : {}),
     ...(options.now ? { now: options.now } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    ...(options.live !== undefined ? { live: options.live } : {}),
   };
   const baiduCredentials = { accessKeyId: `sandbox-${secret()}`, secretAccessKey: secret() };
   const wangsuCredentials = { username: `sandbox-${secret()}`, apiKey: secret() };

@@ -252,7 +252,8 @@ async function dashboardScenario(): Promise<void> {
   const start = (freshness: string) =>
     startTestServer({
       env: { PREFETCH_GRAPH_FRESHNESS_MS: freshness },
-      sandbox: { wangsuRateLimit: WANGSU_BUDGET },
+      // Unfinished tasks stay unfinished for the whole run: what a dashboard polls does not settle midway.
+      sandbox: { wangsuRateLimit: WANGSU_BUDGET, live: false },
     });
   // Each user connects from its own loopback address, so the server sees 20 callers (its fair shares are per API
   // key, else per client address). BENCH_DASHBOARD_ONE_CALLER=1: all from 127.0.0.1, like users behind one router.
@@ -489,7 +490,7 @@ async function baiduScenario(server: TestServer): Promise<void> {
 export async function runBudgetBench(): Promise<void> {
   console.log("\n=== Call budget (figures, not assertions) ===");
   await dashboardScenario();
-  const c = await startTestServer({ env: { PREFETCH_GRAPH_FRESHNESS_MS: "0" } });
+  const c = await startTestServer({ env: { PREFETCH_GRAPH_FRESHNESS_MS: "0" }, sandbox: { live: false } });
   try {
     await nodesScenario(c);
     await baiduScenario(c);

@@ -34,6 +34,11 @@ export interface BaiduGeoSandboxOptions {
    * the records as of this clock at the request); default () => new Date().
    */
   now?: () => Date;
+  /**
+   * Whether the tasks unfinished at the anchor move with the clock (default true). False keeps every task as
+   * seeded, for runs (benchmarks) that need unfinished tasks to stay unfinished however long they take.
+   */
+  live?: boolean;
   /** Data seed, default 1. */
   seed?: number;
   /**
@@ -162,7 +167,8 @@ export async function startBaiduGeoSandbox(options: BaiduGeoSandboxOptions): Pro
   const markers = new MarkerCodec(`baidu-geo-sandbox/${seed}${listOrder === "asc" ? "" : "/desc"}`);
   const anchorMs = anchorMinute(now());
   const data: SeedData = generateSeedData(seed, new Date(anchorMs));
-  const schedules: ReadonlyMap<string, RecordSchedule> = planRecordSchedules(data, seed);
+  const schedules: ReadonlyMap<string, RecordSchedule> =
+    options.live === false ? new Map() : planRecordSchedules(data, seed);
   const settledAtMs = Math.max(anchorMs, ...[...schedules.values()].map((s) => s.terminalAtMs));
   /** Each site's records in listing order (the seed data keeps them ascending). */
   const listed = new Map(

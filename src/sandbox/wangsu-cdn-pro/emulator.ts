@@ -36,6 +36,11 @@ export interface WangsuCdnProSandboxOptions {
    * answer shows the tasks as of this clock at the request). Default `() => new Date()`.
    */
   now?: () => Date;
+  /**
+   * Whether the tasks unfinished at the anchor move with the clock (default true). False keeps every task as
+   * seeded, for runs (benchmarks) that need unfinished tasks to stay unfinished however long they take.
+   */
+  live?: boolean;
   /** Default 1. */
   seed?: number;
   /** Per username. Default 300 per 300 s, as documented for the detail API. */
@@ -154,7 +159,8 @@ export async function startWangsuCdnProSandbox(
   const anchorMs = anchorMinute(now());
   const seed = options.seed ?? 1;
   const tasks: readonly SeededTask[] = seedWangsuTasks({ anchor: new Date(anchorMs), seed });
-  const schedules: ReadonlyMap<string, TaskSchedule> = planTaskSchedules(tasks, seed, anchorMs);
+  const schedules: ReadonlyMap<string, TaskSchedule> =
+    options.live === false ? new Map() : planTaskSchedules(tasks, seed, anchorMs);
   const settledAtMs = Math.max(anchorMs, ...[...schedules.values()].map((s) => s.terminalAtMs));
   const byId = new Map(tasks.map((task) => [task.id, task]));
   // Rendered once for the tasks that never change: what is served and what detail() hands to tests are the

@@ -169,3 +169,24 @@ describe("two Baidu GEO sandboxes with the same seed started in the same minute"
     }
   });
 });
+
+describe("the Baidu GEO sandbox with live: false", () => {
+  it("keeps every record as seeded however late the clock", async () => {
+    let clockMs = START;
+    const sandbox = await startBaiduGeoSandbox({
+      credentials: [CREDENTIALS],
+      live: false,
+      now: () => new Date(clockMs),
+    });
+    try {
+      const ids = sandbox.recordIds(SITE, { start: new Date(ANCHOR - 2 * HOUR), end: new Date(ANCHOR) });
+      const atStart = (JSON.parse(await get(sandbox, START, WINDOW)) as Page).details;
+      expect(atStart.map((d) => d.status)).toContain("waiting");
+      expect(ids.every((id) => sandbox.schedule(id) === undefined)).toBe(true);
+      clockMs = ANCHOR + HOUR;
+      expect((JSON.parse(await get(sandbox, clockMs, WINDOW)) as Page).details).toEqual(atStart);
+    } finally {
+      await sandbox.close();
+    }
+  });
+});
