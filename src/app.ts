@@ -8,6 +8,8 @@ import { DispatcherRegistry } from "./http/dispatcher";
 import { AppMetrics } from "./metrics/app-metrics";
 import { CursorCodec } from "./pagination/cursor";
 import { ListOrderBook } from "./pagination/list-order";
+import { MergeCursorCodec } from "./pagination/merge-cursor";
+import { MergedFeed } from "./pagination/merged-feed";
 import { PagingEngine } from "./pagination/paging-engine";
 import { createRegistry, type ProviderRegistry, type RegistryAccount } from "./providers/registry";
 import type * as KvStoreModule from "./redis/kv-store";
@@ -21,6 +23,10 @@ import { buildAppSchema } from "./schema";
 import { EXAMPLE_OPERATION } from "./landing/example-operation";
 import { createLandingPage } from "./landing/landing-page";
 import { createServer, GRAPHQL_PATH, type AppServer, type LandingHandler } from "./server";
+import { REAL_TIME, type Scheduler } from "./subscriptions/scheduler";
+import { SubscriptionLimits } from "./subscriptions/subscription-limits";
+import { registryTaskFetch } from "./subscriptions/task-fetch";
+import { TaskWatchHub } from "./subscriptions/task-watch-hub";
 
 /**
  * The Redis building blocks and a connection to `url`, the modules loaded only here, where Redis is configured:
@@ -66,6 +72,8 @@ export interface AppOptions {
   readonly rateLimitMaxWaitMs?: number;
   /** Node's process metrics on /metrics too: once per process (main.ts), not per app. */
   readonly processMetrics?: boolean;
+  /** The clock and timers of the task pollers behind subscriptions; tests drive polls with their own. */
+  readonly pollScheduler?: Scheduler;
 }
 
 /** Everything a process serves, from a validated Config: sandbox (when it applies), accounts, schema, server. */
@@ -123,6 +131,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
       config.freshnessMs,
       new ListOrderBook(logger),
     ),
+    sitePaging: new MergedFeed(new MergeCursorCodec(config.cursorSecret), config.freshnessMs),
     logger,
     clock: options.clock ?? (() => new Date()),
     redis,
@@ -139,6 +148,29 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
         title: "prefetch-graph",
       })
     : undefined;
+  // Subscriptions: one poller per watched task, through the accounts' reuse layer and budgets; connections,
+  // subscriptions and watched tasks bounded per caller and per process.
+  const subscriptionLimits = new SubscriptionLimits(config.subscriptionLimits);
+  const taskWatch = new TaskWatchHub({
+    bounds: subscriptionLimits,
+    fetch: registryTaskFetch(registry, { deadlineMs: config.operationTimeoutMs }),
+    scheduler: options.pollScheduler ?? REAL_TIME,
+    freshnessMs: config.freshnessMs,
+    // With Redis, replicas share each poll of a task; a poll runs at most an operation's time, so a replica that
+    // waits longer for another's poll than that (and a second) polls itself.
+    ...(shared && {
+      shared: {
+        kv: new shared.RedisKv(shared.connection, "prefetch-graph:polls:"),
+        leaseMs: config.operationTimeoutMs + 1_000,
+      },
+    }),
+  });
+  metrics.watchSubscriptions(() => ({
+    connections: subscriptionLimits.connections,
+    subscriptions: subscriptionLimits.active,
+    watchedTasks: subscriptionLimits.watchedTasks,
+    pollers: taskWatch.activePollers,
+  }));
   const server = await createServer({
     schema: options.schema ?? (await buildAppSchema({ nodeFields: config.nodeFields })),
     services,
@@ -149,6 +181,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
     operationTimeoutMs: config.operationTimeoutMs,
     metrics,
     corsOrigins: config.corsOrigins,
+    subscriptions: { hub: taskWatch, limits: subscriptionLimits },
     ...(landing ? { landing } : {}),
   });
   return {
@@ -165,6 +198,7 @@ export async function createApp(config: Config, options: AppOptions): Promise<Ap
       // What follows the drain (pools, Redis, emulators) keeps a slice of the grace period for itself.
       const reserveMs = Math.min(CLOSE_RESERVE_MS, config.shutdownGraceMs / 5);
       await server.stop(Math.max(0, deadline - reserveMs - performance.now()));
+      taskWatch.close();
       // Operations cut by the drain have had their upstream calls aborted; what is left is not worth waiting for.
       await dispatchers.close(Math.max(0, Math.min(reserveMs / 2, deadline - performance.now())));
       await redis?.close();

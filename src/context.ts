@@ -3,14 +3,18 @@ import type { Access } from "./access/access";
 import type { ApiKeyTable } from "./access/api-keys";
 import type { OperationScope } from "./http/operation-scope";
 import { createLoaders, type Loaders } from "./loaders";
+import type { MergedFeed } from "./pagination/merged-feed";
 import type { PagingEngine } from "./pagination/paging-engine";
 import type { ProviderRegistry } from "./providers/registry";
 import type { RedisConnection } from "./redis/redis-connection";
+import type { TaskWatchHub } from "./subscriptions/task-watch-hub";
 
 /** Long-lived services, built once per process. */
 export interface AppServices {
   readonly registry: ProviderRegistry;
   readonly paging: PagingEngine;
+  /** A site's tasks across accounts (Query.sitePrefetchTasks). */
+  readonly sitePaging: MergedFeed;
   readonly logger: Logger;
   readonly clock: () => Date;
   /** Shared state of the replicas, for /readyz; null where Redis is not configured. */
@@ -23,6 +27,7 @@ export interface AppServices {
 export interface Context {
   readonly registry: ProviderRegistry;
   readonly paging: PagingEngine;
+  readonly sitePaging: MergedFeed;
   readonly loaders: Loaders;
   readonly logger: Logger;
   /** One reading of the clock per operation, so that durations of one response agree with each other. */
@@ -32,6 +37,8 @@ export interface Context {
   readonly scope: OperationScope;
   /** What this request's API key allows; every choice of a provider account reads it. */
   readonly access: Access;
+  /** The pollers of watched tasks: present for subscriptions (over WebSocket), absent over HTTP. */
+  readonly taskWatch?: TaskWatchHub;
 }
 
 export function createContext(
@@ -43,6 +50,7 @@ export function createContext(
   return {
     registry: services.registry,
     paging: services.paging,
+    sitePaging: services.sitePaging,
     loaders: createLoaders(services.registry, scope, access),
     // The caller (key:<name>, else ip:<address>) on every line, as fair shares count it; the caller's trace id
     // where it sent a valid W3C traceparent, so that these lines join its trace.

@@ -19,8 +19,10 @@ import { CdnSiteType } from "./graphql/cdn-site.type";
 import { NodeResolver } from "./graphql/node.resolver";
 import { PrefetchResolver } from "./graphql/prefetch.resolver";
 import { PrefetchTaskResolver } from "./graphql/prefetch-task.resolver";
+import { NO_TOPICS, PrefetchTaskUpdatesResolver } from "./graphql/prefetch-task-updates.resolver";
 import { MAX_IDS } from "./graphql/prefetch-tasks.args";
 import { ProviderAccountResolver } from "./graphql/provider-account.resolver";
+import { SitePrefetchResolver } from "./graphql/site-prefetch.resolver";
 import { PROVIDER_PREFETCH_TYPES } from "./graphql/provider-prefetch.union";
 import { useDirectResolvers } from "./graphql/direct-resolvers";
 import { DateTimeScalar } from "./graphql/scalars/date-time.scalar";
@@ -38,6 +40,10 @@ const SCHEMA_DESCRIPTION =
 const QUERY_DESCRIPTION =
   "List a provider account's tasks in a time window, look tasks up by the provider's id or by global id, and list the configured accounts.";
 
+/** Likewise the Subscription type's. */
+const SUBSCRIPTION_DESCRIPTION =
+  "Watch tasks live, over WebSocket (graphql-transport-ws) on the same URL as queries.";
+
 /**
  * type-graphql builds the schema from the decorated classes (with class-validator on args), its resolvers are
  * made direct calls where its wrappers add nothing (direct-resolvers.ts), then buildSubgraphSchema turns it into
@@ -46,10 +52,12 @@ const QUERY_DESCRIPTION =
  */
 const RESOLVERS: BuildSchemaOptions["resolvers"] = [
   PrefetchResolver,
+  SitePrefetchResolver,
   PrefetchTaskResolver,
   NodeResolver,
   CdnSiteResolver,
   ProviderAccountResolver,
+  PrefetchTaskUpdatesResolver,
 ];
 
 export interface AppSchemaOptions {
@@ -62,6 +70,7 @@ export async function buildAppSchema(schemaOptions: AppSchemaOptions = {}): Prom
     resolvers: RESOLVERS,
     orphanedTypes: [...Object.values(PROVIDER_PREFETCH_TYPES), CdnSiteType],
     scalarsMap: [{ type: Date, scalar: DateTimeScalar }],
+    pubSub: NO_TOPICS,
     validate: { forbidUnknownValues: false },
   };
   const base = describeRoot(await buildSchema(options), schemaOptions.nodeFields ?? true);
@@ -109,6 +118,8 @@ function describeRoot(schema: GraphQLSchema, nodeFields: boolean): GraphQLSchema
       const fields = nodeFields ? config.fields : omit(config.fields, ["node", "nodes"]);
       return new GraphQLObjectType({ ...config, fields, description: QUERY_DESCRIPTION });
     },
+    [MapperKind.SUBSCRIPTION]: (type) =>
+      new GraphQLObjectType({ ...type.toConfig(), description: SUBSCRIPTION_DESCRIPTION }),
   });
   return new GraphQLSchema({ ...described.toConfig(), description: SCHEMA_DESCRIPTION });
 }

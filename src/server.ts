@@ -16,6 +16,7 @@ import { GraphQLError, type GraphQLSchema } from "graphql";
 import { OPEN_ACCESS, type Access } from "./access/access";
 import type { AuthenticationFailure } from "./access/api-keys";
 import { createContext, type AppServices, type Context } from "./context";
+import { fieldErrorsPlugin } from "./errors/field-errors.plugin";
 import { createFormatError } from "./errors/format-error";
 import { boundedText } from "./log-fields";
 import { operationLimitRules } from "./graphql/operation-limits";
@@ -25,6 +26,10 @@ import { parseTraceparent } from "./http/traceparent";
 import type { AppMetrics } from "./metrics/app-metrics";
 import { operationMetricsPlugin } from "./metrics/operation-metrics.plugin";
 import { operationLogPlugin } from "./operation-log.plugin";
+import { subscriptionsOverHttpRefused } from "./subscriptions/http-subscription-guard.plugin";
+import type { SubscriptionLimits } from "./subscriptions/subscription-limits";
+import type { TaskWatchHub } from "./subscriptions/task-watch-hub";
+import { createSubscriptionEndpoint } from "./subscriptions/ws-endpoint";
 
 export const GRAPHQL_PATH = "/graphql";
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -52,6 +57,8 @@ export interface ServerOptions {
   readonly metrics?: AppMetrics;
   /** Origins whose browser pages may call /graphql (CORS); none when absent. */
   readonly corsOrigins?: CorsOrigins;
+  /** Subscriptions over WebSocket on /graphql (src/subscriptions); absent: upgrades are refused. */
+  readonly subscriptions?: { readonly hub: TaskWatchHub; readonly limits: SubscriptionLimits };
 }
 
 export interface AppServer {
@@ -98,7 +105,10 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
       // compute "no-store", which /graphql responses carry anyway (set below).
       ApolloServerPluginCacheControlDisabled(),
       ...(options.federatedTracing ? [] : [ApolloServerPluginInlineTraceDisabled()]),
+      // Before the plugins that read a response's errors: a merged feed's per-account errors are added here.
+      fieldErrorsPlugin(),
       operationLogPlugin(),
+      subscriptionsOverHttpRefused(),
       ...(options.metrics ? [operationMetricsPlugin(options.metrics)] : []),
     ],
     // Apollo's own messages may quote the request (an operation name, a header): bounded like every client string.
@@ -143,6 +153,25 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
       else res.destroy();
     });
   });
+  // GraphQL over WebSocket on the same port and path: the upgrade requests of /graphql.
+  const subscriptions =
+    options.subscriptions &&
+    createSubscriptionEndpoint({
+      schema: options.schema,
+      services,
+      hub: options.subscriptions.hub,
+      limits: options.subscriptions.limits,
+      path: GRAPHQL_PATH,
+      corsOrigins: options.corsOrigins ?? [],
+      validationRules: operationLimitRules(),
+      hideSchemaDetails,
+      production: options.production === true,
+      maxUpstreamCallsPerOperation: options.maxUpstreamCallsPerOperation,
+      operationTimeoutMs: options.operationTimeoutMs,
+      callerOf,
+    });
+  if (subscriptions)
+    http.on("upgrade", (req, socket, head) => subscriptions.handleUpgrade(req, socket, head));
   http.keepAliveTimeout = 5_000;
   http.headersTimeout = 10_000;
   http.requestTimeout = 60_000;
@@ -266,6 +295,8 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
     async stop(graceMs = 10_000) {
       leaveRotation();
       draining = true;
+      // Subscriptions never end on their own: their connections close now (clients reconnect elsewhere).
+      const subscriptionsClosed = subscriptions?.close();
       // Idle keep-alive connections go now; busy ones end after their response (connection: close).
       const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       http.closeIdleConnections();
@@ -285,6 +316,7 @@ export async function createServer(options: ServerOptions): Promise<AppServer> {
       }
       http.closeAllConnections();
       await closed;
+      await subscriptionsClosed;
       await apollo.stop();
     },
   };

@@ -93,6 +93,20 @@ export interface Config {
   readonly apiKeys: readonly ApiKeyConfig[] | null;
   /** Origins whose browser pages may call /graphql (CORS); empty: none, "*": any (only with API keys). */
   readonly corsOrigins: CorsOrigins;
+  /**
+   * What subscribers (prefetchTaskUpdates over WebSocket) may hold at once: subscriptions per connection and per
+   * caller, connections per caller and per process, watched tasks per caller and per process, and how long a
+   * connection with no subscription stays open (src/subscriptions/subscription-limits.ts).
+   */
+  readonly subscriptionLimits: {
+    readonly perConnection: number;
+    readonly perCaller: number;
+    readonly connectionsPerCaller: number;
+    readonly connectionsPerProcess: number;
+    readonly watchedTasksPerCaller: number;
+    readonly watchedTasksPerProcess: number;
+    readonly idleTimeoutMs: number;
+  };
   /** Where the config file came from, for the start-up log. */
   readonly configFile: string | null;
 }

@@ -213,6 +213,69 @@ export function loadConfig(env: Env = process.env): Config {
     60_000,
     problems,
   );
+  // Each subscription watches up to 100 tasks: 20 per connection is 2,000 tasks, beyond any one page's needs;
+  // 100 per caller bounds what one API key (or address) can keep the pollers busy with.
+  const subscriptionLimits = {
+    perConnection: intVar(
+      str("PREFETCH_GRAPH_SUBSCRIPTIONS_PER_CONNECTION"),
+      "PREFETCH_GRAPH_SUBSCRIPTIONS_PER_CONNECTION",
+      20,
+      1,
+      1_000,
+      problems,
+    ),
+    perCaller: intVar(
+      str("PREFETCH_GRAPH_SUBSCRIPTIONS_PER_CALLER"),
+      "PREFETCH_GRAPH_SUBSCRIPTIONS_PER_CALLER",
+      100,
+      1,
+      100_000,
+      problems,
+    ),
+    // As many connections as subscriptions per caller: a router may open one subgraph connection per subscription
+    // (Hive Router documents it; UNCONFIRMED for Apollo Router).
+    connectionsPerCaller: intVar(
+      str("PREFETCH_GRAPH_WS_CONNECTIONS_PER_CALLER"),
+      "PREFETCH_GRAPH_WS_CONNECTIONS_PER_CALLER",
+      100,
+      1,
+      100_000,
+      problems,
+    ),
+    connectionsPerProcess: intVar(
+      str("PREFETCH_GRAPH_WS_CONNECTIONS_PER_PROCESS"),
+      "PREFETCH_GRAPH_WS_CONNECTIONS_PER_PROCESS",
+      1_000,
+      1,
+      1_000_000,
+      problems,
+    ),
+    // Ten full subscriptions per caller, a hundred per process: each watched task is a poller, a timer and a task.
+    watchedTasksPerCaller: intVar(
+      str("PREFETCH_GRAPH_SUBSCRIPTION_TASKS_PER_CALLER"),
+      "PREFETCH_GRAPH_SUBSCRIPTION_TASKS_PER_CALLER",
+      1_000,
+      1,
+      1_000_000,
+      problems,
+    ),
+    watchedTasksPerProcess: intVar(
+      str("PREFETCH_GRAPH_SUBSCRIPTION_TASKS_PER_PROCESS"),
+      "PREFETCH_GRAPH_SUBSCRIPTION_TASKS_PER_PROCESS",
+      10_000,
+      1,
+      10_000_000,
+      problems,
+    ),
+    idleTimeoutMs: intVar(
+      str("PREFETCH_GRAPH_WS_IDLE_TIMEOUT_MS"),
+      "PREFETCH_GRAPH_WS_IDLE_TIMEOUT_MS",
+      60_000,
+      100,
+      3_600_000,
+      problems,
+    ),
+  };
   const taskCacheMb = intVar(
     str("PREFETCH_GRAPH_TASK_CACHE_MB"),
     "PREFETCH_GRAPH_TASK_CACHE_MB",
@@ -272,6 +335,7 @@ export function loadConfig(env: Env = process.env): Config {
     redisUrl,
     apiKeys,
     corsOrigins: cors.origins,
+    subscriptionLimits,
     configFile,
   };
 }

@@ -1,3 +1,4 @@
+import { MAX_MERGE_SOURCES } from "../pagination/merge-cursor";
 import { DEFAULT_FIRST, MAX_IDS } from "./prefetch-tasks.args";
 
 /**
@@ -29,3 +30,6 @@ export const URLS_SIZE = "@listSize(assumedSize: 10)";
 export const HEADERS_SIZE = "@listSize(assumedSize: 5)";
 export const REGIONS_SIZE = "@listSize(assumedSize: 7)";
 export const ACCOUNTS_SIZE = "@listSize(assumedSize: 10)";
+
+/** The accounts a connection page was read from: at most MAX_MERGE_SOURCES (a site's merged feed). */
+export const SOURCES_SIZE = `@listSize(assumedSize: ${MAX_MERGE_SOURCES})`;

@@ -10,12 +10,16 @@ import {
 /**
  * The schema has no cycles (its deepest path is about nine fields), so depth needs no limit; what can explode is
  * breadth: a hundred aliased connections, each paging up to 500 rows across provider pages. This rule refuses
- * an operation that selects more than `maxConnections` prefetchTasks fields (root or CdnSite), fragments
- * included, before anything runs.
+ * an operation that selects more than `maxConnections` connection fields (prefetchTasks, sitePrefetchTasks, and
+ * CdnSite's prefetchTasks and allPrefetchTasks), fragments included, before anything runs.
  */
 export const MAX_CONNECTIONS_PER_OPERATION = 10;
 
-const CONNECTION_FIELD = "prefetchTasks";
+const CONNECTION_FIELDS: ReadonlySet<string> = new Set([
+  "prefetchTasks",
+  "sitePrefetchTasks",
+  "allPrefetchTasks",
+]);
 
 export function operationLimitRules(maxConnections = MAX_CONNECTIONS_PER_OPERATION): ValidationRule[] {
   return [
@@ -25,7 +29,7 @@ export function operationLimitRules(maxConnections = MAX_CONNECTIONS_PER_OPERATI
         if (connections > maxConnections) {
           context.reportError(
             new GraphQLError(
-              `The operation selects ${CONNECTION_FIELD} ${connections} times; the limit is ${maxConnections} per operation.`,
+              `The operation selects ${connections} prefetch task connections (prefetchTasks, sitePrefetchTasks, allPrefetchTasks); the limit is ${maxConnections} per operation.`,
               { nodes: [node] },
             ),
           );
@@ -43,7 +47,7 @@ function countConnections(
   let count = 0;
   for (const selection of set.selections) {
     if (selection.kind === Kind.FIELD) {
-      if (selection.name.value === CONNECTION_FIELD) count++;
+      if (CONNECTION_FIELDS.has(selection.name.value)) count++;
       if (selection.selectionSet) count += countConnections(context, selection.selectionSet, fragmentsOnPath);
     } else if (selection.kind === Kind.INLINE_FRAGMENT) {
       count += countConnections(context, selection.selectionSet, fragmentsOnPath);

@@ -1,4 +1,6 @@
 import { Directive, Field, ObjectType } from "type-graphql";
+import { SOURCES_SIZE } from "./demand-control";
+import { PrefetchSourceType } from "./prefetch-source.type";
 import { PrefetchTaskType } from "./prefetch-task.type";
 
 // Relay's PageInfo is defined by nearly every company graph too: @shareable, with exactly Relay's field set, so
@@ -29,7 +31,7 @@ export class PageInfoType {
 export class PrefetchTaskEdgeType {
   @Field(() => String, {
     description:
-      "Opaque; carries the provider's marker, the time window and the offset in the provider's page.",
+      "Opaque; carries the provider's marker, the time window and the offset in the provider's page (sitePrefetchTasks: every account's position, signed as one).",
   })
   cursor!: string;
 
@@ -40,7 +42,8 @@ export class PrefetchTaskEdgeType {
 @ObjectType("PrefetchConnection", { description: "A page of prefetch tasks (Relay cursor connection)." })
 export class PrefetchConnectionType {
   @Field(() => [PrefetchTaskEdgeType], {
-    description: "The page's tasks with their cursors, in the provider's order (see ProviderKind).",
+    description:
+      "The page's tasks with their cursors, in the provider's order (see ProviderKind); sitePrefetchTasks: newest first across accounts.",
   })
   edges!: PrefetchTaskEdgeType[];
 
@@ -49,4 +52,12 @@ export class PrefetchConnectionType {
 
   @Field(() => PageInfoType, { description: "Where the page ends and whether another follows." })
   pageInfo!: PageInfoType;
+
+  @Directive(SOURCES_SIZE)
+  @Field(() => [PrefetchSourceType], {
+    nullable: true,
+    description:
+      "The provider accounts the page was read from, in ProviderKind then account-name order, each saying whether it is complete. sitePrefetchTasks and allPrefetchTasks: every account of the feed. prefetchTasks: its one account, always complete (a failing account fails the whole field there).",
+  })
+  sources!: PrefetchSourceType[] | null;
 }

@@ -45,22 +45,28 @@ export function listPrefetchTasks(
       { provider: provider.kind, account: provider.account.name, argumentName: "site" },
     );
   }
-  return ctx.loaders.listing(provider, (onRows) =>
-    ctx.paging.page(
-      {
-        provider,
-        site,
-        startTime: args.startTime ?? null,
-        endTime: args.endTime ?? null,
-        statuses: args.status ?? null,
-        first: args.first ?? DEFAULT_FIRST,
-        after: args.after ?? null,
-        now: ctx.now,
-        scope: ctx.scope,
-      },
-      onRows,
-    ),
-  );
+  // PrefetchConnection.sources: the one account, complete (a failure fails the whole field here).
+  const sources = [
+    { provider: provider.kind, account: provider.account.name, complete: true, errorCode: null },
+  ];
+  return ctx.loaders
+    .listing(provider, (onRows) =>
+      ctx.paging.page(
+        {
+          provider,
+          site,
+          startTime: args.startTime ?? null,
+          endTime: args.endTime ?? null,
+          statuses: args.status ?? null,
+          first: args.first ?? DEFAULT_FIRST,
+          after: args.after ?? null,
+          now: ctx.now,
+          scope: ctx.scope,
+        },
+        onRows,
+      ),
+    )
+    .then((conn) => ({ ...conn, sources }));
 }
 
 /** Loads tasks by global id; ids that are not ours (or break the typed arguments' rules) resolve to null, like unknown ones. */

@@ -30,7 +30,7 @@ interface PackageFile {
 /**
  * The allow-list. GraphiQL 3's UMD bundle expects React and ReactDOM as globals and brings everything else
  * (CodeMirror 5, markdown-it, the GraphQL language service) inside itself; its CSS carries its fonts and
- * images as data: URIs, so nothing else is ever fetched.
+ * images as data: URIs, so nothing else is ever fetched. graphql-ws's UMD client runs subscriptions.
  */
 const PACKAGE_FILES: readonly PackageFile[] = [
   {
@@ -47,6 +47,13 @@ const PACKAGE_FILES: readonly PackageFile[] = [
   },
   { name: "graphiql.min.js", packageName: "graphiql", file: "graphiql.min.js", contentType: JAVASCRIPT },
   { name: "graphiql.min.css", packageName: "graphiql", file: "graphiql.min.css", contentType: CSS },
+  // The graphql-transport-ws client (the `graphqlWs` global) for subscriptions, over the page's own origin.
+  {
+    name: "graphql-ws.min.js",
+    packageName: "graphql-ws",
+    file: "umd/graphql-ws.min.js",
+    contentType: JAVASCRIPT,
+  },
 ];
 
 /**

@@ -170,6 +170,7 @@ function renderPage(options: LandingPageOptions, assets: ReadonlyMap<string, Gra
     script("react.production.min.js"),
     script("react-dom.production.min.js"),
     script("graphiql.min.js"),
+    script("graphql-ws.min.js"),
     script("bootstrap.js"),
     "  </body>",
     "</html>",

@@ -6,8 +6,9 @@
 /**
  * Reads the JSON config the page embeds, then mounts GraphiQL. Plain ES2017 for the browser: it is not
  * type-checked, so it stays small. The fetcher is ours rather than GraphiQL's `createFetcher` so that every
- * request is a same-origin JSON POST: `content-type: application/json` is what Apollo's CSRF prevention accepts,
- * and there is no subscription/WebSocket path that could reach anywhere else.
+ * request goes to the page's own origin: queries as JSON POSTs (`content-type: application/json` is what Apollo's
+ * CSRF prevention accepts), subscriptions over a WebSocket to the same host and path (graphql-transport-ws,
+ * graphql-ws's client), with the headers editor's headers (an API key) in connection_init's payload.
  */
 export const BOOTSTRAP_SCRIPT = `(function () {
   "use strict";
@@ -25,6 +26,10 @@ export const BOOTSTRAP_SCRIPT = `(function () {
         headers[name] = String(extra[name]);
       });
     }
+    if (isSubscription(params, options)) {
+      delete headers.accept;
+      return subscribe(params, headers);
+    }
     headers["content-type"] = "application/json";
     return fetch(config.endpoint, {
       method: "POST",
@@ -39,6 +44,61 @@ export const BOOTSTRAP_SCRIPT = `(function () {
         return errorResult("HTTP " + response.status + " " + response.statusText + ": " + text.slice(0, 500));
       });
     });
+  }
+
+  /** The operation GraphiQL runs is a subscription: the one named, or the document's only operation. */
+  function isSubscription(params, options) {
+    var ast = options && options.documentAST;
+    if (!ast || !ast.definitions) return false;
+    var operations = ast.definitions.filter(function (d) {
+      return d.kind === "OperationDefinition";
+    });
+    var chosen = params.operationName
+      ? operations.filter(function (d) {
+          return d.name && d.name.value === params.operationName;
+        })[0]
+      : operations.length === 1
+        ? operations[0]
+        : undefined;
+    return Boolean(chosen) && chosen.operation === "subscription";
+  }
+
+  /** A subscription as the Observable GraphiQL reads: one WebSocket per run, closed when it ends or is stopped. */
+  function subscribe(params, headers) {
+    var scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+    var url = scheme + "//" + window.location.host + config.endpoint;
+    return {
+      subscribe: function (observer) {
+        var client = graphqlWs.createClient({ url: url, connectionParams: headers, lazy: true, retryAttempts: 0 });
+        var stop = client.subscribe(params, {
+          next: function (result) {
+            observer.next(result);
+          },
+          error: function (error) {
+            if (Array.isArray(error)) {
+              observer.next({ errors: error });
+              observer.complete();
+            } else if (error && typeof error.code === "number") {
+              observer.next(errorResult("WebSocket closed: " + error.code + " " + (error.reason || "")));
+              observer.complete();
+            } else {
+              observer.error(error instanceof Error ? error : new Error(String(error)));
+            }
+            client.dispose();
+          },
+          complete: function () {
+            observer.complete();
+            client.dispose();
+          },
+        });
+        return {
+          unsubscribe: function () {
+            stop();
+            client.dispose();
+          },
+        };
+      },
+    };
   }
 
   function hasSavedTabs() {

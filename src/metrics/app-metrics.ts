@@ -14,6 +14,14 @@ const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
 /** Longest a scrape waits for one account's budget (a Redis read where replicas share budgets). */
 const BUDGET_READ_TIMEOUT_MS = 1_000;
 
+/** What the subscription gauges read. */
+export interface SubscriptionCounts {
+  readonly connections: number;
+  readonly subscriptions: number;
+  readonly watchedTasks: number;
+  readonly pollers: number;
+}
+
 export interface AppMetricsOptions {
   /** Node's process metrics (CPU, memory, event loop lag, GC) beside the service's; once per process. */
   readonly processMetrics?: boolean;
@@ -35,6 +43,7 @@ export class AppMetrics {
   private readonly operationErrors: Counter<"operation" | "code">;
   private readonly operationNames = new Set<string>();
   private budgets: ProviderRegistry | null = null;
+  private subscriptions: (() => SubscriptionCounts) | null = null;
 
   constructor(options: AppMetricsOptions = {}) {
     const registers = [this.registry];
@@ -110,12 +119,50 @@ export class AppMetrics {
         }
       },
     });
+    const subscriptions = (): SubscriptionCounts | null => this.subscriptions?.() ?? null;
+    new Gauge({
+      name: `${PREFIX}ws_connections_active`,
+      help: "Open WebSocket connections (subscriptions' transport) in this process, those still in their handshake included.",
+      registers,
+      collect() {
+        this.set(subscriptions()?.connections ?? 0);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}watched_tasks_active`,
+      help: "Tasks watched by live subscriptions in this process, each counted once per subscription watching it.",
+      registers,
+      collect() {
+        this.set(subscriptions()?.watchedTasks ?? 0);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}subscriptions_active`,
+      help: "Live subscriptions (prefetchTaskUpdates over WebSocket) in this process.",
+      registers,
+      collect() {
+        this.set(subscriptions()?.subscriptions ?? 0);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}task_pollers_active`,
+      help: "Tasks polled for subscriptions in this process: one poller per task, whatever its number of watchers.",
+      registers,
+      collect() {
+        this.set(subscriptions()?.pollers ?? 0);
+      },
+    });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: PREFIX });
   }
 
   /** The registry whose accounts' budgets and queues are read at each scrape. */
   watchBudgets(registry: ProviderRegistry): void {
     this.budgets = registry;
+  }
+
+  /** Where the live subscriptions and task pollers are counted, read at each scrape. */
+  watchSubscriptions(counts: () => SubscriptionCounts): void {
+    this.subscriptions = counts;
   }
 
   /** One account's observers, with its labels bound once. */

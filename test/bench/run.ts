@@ -10,6 +10,7 @@ import {
 import { daysBefore, startTestServer, type GraphQLResponse, type TestServer } from "../support/harness";
 import { runBudgetBench } from "./budget";
 import { runFloorBench } from "./floor/run-floor";
+import { runSiteFeedBench } from "./site-feed";
 import { baiduUnfinishedEdges, UNFINISHED, wangsuUnfinishedCount } from "./unfinished";
 
 /**
@@ -62,6 +63,8 @@ function row(name: string, a: Sample, b: Sample): void {
 async function main(): Promise<void> {
   // `npm run bench -- --budget-only`: only the call-budget figures (about two minutes).
   if (process.argv.includes("--budget-only")) return runBudgetBench();
+  // `npm run bench -- --site-feed-only`: only the merged feed's calls per page (a few seconds).
+  if (process.argv.includes("--site-feed-only")) return runSiteFeedBench();
   // First the floor: the service against bare Apollo in separate processes (issue 8). `--floor-only`: just it.
   await runFloorBench();
   if (process.argv.includes("--floor-only")) return;
@@ -172,6 +175,7 @@ async function main(): Promise<void> {
   } finally {
     await server.close();
   }
+  await runSiteFeedBench();
   await runBudgetBench();
 }
 

@@ -219,6 +219,20 @@ describe("operation limits", () => {
     expect(server.sandbox.baiduGeo.calls()).toBe(0);
   });
 
+  it("counts merged site feeds as connections too, before any upstream call", async () => {
+    server.sandbox.baiduGeo.resetCalls();
+    server.sandbox.wangsuCdnPro.resetCalls();
+    const aliases = Array.from({ length: 11 }, (_, i) =>
+      i % 2 === 0
+        ? `a${i}: sitePrefetchTasks(site: "${SITE}") { nodes { id } }`
+        : `a${i}: prefetchTasks(provider: BAIDU_GEO, site: "${SITE}") { nodes { id } }`,
+    );
+    const res = await postGraphQL(server.url, { query: `{ ${aliases.join("\n")} }` });
+    expect(res.status).toBe(400);
+    expect(res.errors?.[0]?.message).toContain("selects 11 prefetch task connections");
+    expect(server.sandbox.baiduGeo.calls() + server.sandbox.wangsuCdnPro.calls()).toBe(0);
+  });
+
   it("counts the connections inside fragments too", async () => {
     const aliases = Array.from(
       { length: 6 },
@@ -228,7 +242,7 @@ describe("operation limits", () => {
       query: `query { ...A ...B } fragment A on Query { ${aliases.join(" ")} } fragment B on Query { ${aliases.join(" ").replace(/a(\d)/g, "b$1")} }`,
     });
     expect(res.status).toBe(400);
-    expect(res.errors?.[0]?.message).toContain("12 times");
+    expect(res.errors?.[0]?.message).toContain("selects 12 prefetch task connections");
   });
 });
 

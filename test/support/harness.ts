@@ -6,6 +6,7 @@ import { request } from "undici";
 import { createApp, type App } from "../../src/app";
 import { loadConfig } from "../../src/config/load-config";
 import type { SandboxOptions } from "../../src/sandbox";
+import type { Scheduler } from "../../src/subscriptions/scheduler";
 import { buildAppSchema } from "../../src/schema";
 
 export interface GraphQLResponse<TData> {
@@ -40,6 +41,8 @@ export async function startTestServer(
     clock?: () => Date;
     /** Where the server logs; silent by default (TEST_LOG_LEVEL turns it on). */
     logger?: Logger;
+    /** The clock and timers of the task pollers behind subscriptions (test/support/manual-scheduler.ts). */
+    pollScheduler?: Scheduler;
   } = {},
 ): Promise<TestServer> {
   const config = loadConfig({
@@ -59,6 +62,7 @@ export async function startTestServer(
       : buildAppSchema({ nodeFields: config.nodeFields })),
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.pollScheduler ? { pollScheduler: options.pollScheduler } : {}),
     ...(options.rateLimitMaxWaitMs !== undefined ? { rateLimitMaxWaitMs: options.rateLimitMaxWaitMs } : {}),
   });
   const address = await app.server.listen(0, "127.0.0.1");

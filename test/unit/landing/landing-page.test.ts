@@ -109,7 +109,7 @@ describe("GraphiQL landing page", () => {
     }
   });
 
-  it("loads React before ReactDOM before GraphiQL before the bootstrap script", async () => {
+  it("loads React before ReactDOM before GraphiQL, and the WebSocket client, before the bootstrap script", async () => {
     const { text: html } = await get("/graphiql");
     const scripts = [...html.matchAll(/<script\b[^>]*\bsrc="\/graphiql\/assets\/([^"?]*)/g)].map((m) => m[1]);
 
@@ -117,6 +117,7 @@ describe("GraphiQL landing page", () => {
       "react.production.min.js",
       "react-dom.production.min.js",
       "graphiql.min.js",
+      "graphql-ws.min.js",
       "bootstrap.js",
     ]);
   });
@@ -258,8 +259,8 @@ describe("GraphiQL landing page", () => {
       defaultVariables: OPTIONS.defaultVariables,
       title: OPTIONS.title,
     });
-    // The only script elements are the config block and the four served files.
-    expect(html.match(/<script\b/g)).toHaveLength(5);
+    // The only script elements are the config block and the five served files.
+    expect(html.match(/<script\b/g)).toHaveLength(6);
   });
 
   it("HTML-escapes the title", async () => {

@@ -63,8 +63,10 @@ describe("demand control in the committed SDL", () => {
   it("slices connections by first, and sizes them by their edges and nodes", () => {
     const connections = fields.filter(({ field }) => isConnection(field.type));
     expect(connections.map(({ type, field }) => `${type}.${field.name}`).sort()).toEqual([
+      "CdnSite.allPrefetchTasks",
       "CdnSite.prefetchTasks",
       "Query.prefetchTasks",
+      "Query.sitePrefetchTasks",
     ]);
     for (const { field } of connections) {
       const size = directive(field, "listSize");
@@ -81,6 +83,9 @@ describe("demand control in the committed SDL", () => {
       "Query.node",
       "Query.nodes",
       "CdnSite.prefetchTasks",
+      "Query.sitePrefetchTasks",
+      "CdnSite.allPrefetchTasks",
+      "Subscription.prefetchTaskUpdates",
       "PrefetchTask.targets",
       "PrefetchTask.startedAt",
       "PrefetchTask.providerDetails",
