@@ -213,11 +213,12 @@ export class MergedFeed {
         if (edge) edges.push(new MergedEdge(row.task, group, n));
       }
     }
-    return connection(
-      edges,
-      readers.some((r) => !r.done),
-      outcome(),
-    );
+    const hasNextPage = readers.some((r) => !r.done);
+    // A page with no edge that has more to come (every source with rows failed, or a filter matched none yet)
+    // still hands out where it stopped, so that a client passing endCursor on neither skips nor repeats.
+    const resume =
+      edges.length === 0 && hasNextPage ? this.codec.encode({ ...header, sources: snapshot() }) : null;
+    return connection(edges, hasNextPage, outcome(), resume);
   }
 
   /** The window of a first page, as PagingEngine resolves it: a future end clamped to now, floored to the step. */
@@ -339,6 +340,7 @@ function connection(
   edges: readonly MergedEdge[],
   hasNextPage: boolean,
   sources: readonly SourceOutcome[],
+  resume: string | null = null,
 ): SiteConnection {
   return {
     edges,
@@ -350,7 +352,7 @@ function connection(
         return edges[0]?.cursor ?? null;
       },
       get endCursor() {
-        return edges[edges.length - 1]?.cursor ?? null;
+        return edges[edges.length - 1]?.cursor ?? resume;
       },
     },
     sources,

@@ -76,7 +76,7 @@ export class PagingEngine {
     // ... and, where the order is learnt, to the direction its split windows are chained in: a page resumes in
     // the direction its first page took, even if the account's order has since been learnt otherwise. Oldest
     // first adds nothing, so cursors issued before the order was learnt still resume.
-    const learnt = !provider.capabilities.orderDocumented;
+    const undocumented = !provider.capabilities.orderDocumented;
     const fingerprint = (w: TimeWindow, direction: Direction): string =>
       queryFingerprint([
         provider.kind,
@@ -87,7 +87,7 @@ export class PagingEngine {
         requested[1] ?? null,
         w.start.getTime() / 1000,
         w.end.getTime() / 1000,
-        ...(learnt && direction === "desc" ? ["desc"] : []),
+        ...(undocumented && direction === "desc" ? ["desc"] : []),
       ]);
 
     let window: TimeWindow;
@@ -114,7 +114,7 @@ export class PagingEngine {
     let query = fingerprint(window, direction);
     if (cursorQuery !== null && cursorQuery !== query) {
       const other: Direction = direction === "asc" ? "desc" : "asc";
-      if (!learnt || cursorQuery !== fingerprint(window, other)) {
+      if (!undocumented || cursorQuery !== fingerprint(window, other)) {
         throw new InvalidCursorError(
           "it belongs to another query (provider, account, site, window or status differ)",
         );

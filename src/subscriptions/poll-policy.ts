@@ -121,13 +121,16 @@ export function alignedDelay(nowMs: number, intervalMs: number, minGapMs = 0): n
 
 /**
  * Whether a failed poll was refused before it reached the provider, or by the provider's own rate limit: the
- * account's budget, a caller's share, the operation cap of the poll, a full wait queue, a 429. Such a poll is
- * tried again later and never counts towards giving up.
+ * account's budget, a caller's share, a full wait queue, a 429, an abandoned poll. Such a poll is tried again
+ * later and never counts towards giving up. A poll that outgrew its own call cap (OPERATION_LIMIT_EXCEEDED) is
+ * not: it would outgrow it again, so it counts as a failure, and the task's watchers get the error in the end
+ * rather than a subscription that neither updates nor ends.
  */
 export function isRefusal(error: Error): boolean {
   if (error instanceof UpstreamError) {
     return error.code === ErrorCode.UPSTREAM_RATE_LIMITED || error.code === ErrorCode.UPSTREAM_OVERLOADED;
   }
+  if (error instanceof AppError && error.code === ErrorCode.OPERATION_LIMIT_EXCEEDED) return false;
   return isOperationBound(error);
 }
 

@@ -7,15 +7,17 @@ import type { TaskFetch } from "./task-poller";
 
 export interface TaskFetchOptions {
   /**
-   * Upstream calls one poll may make: a look-up is one call, a Baidu one whose id query finds nothing two (the
-   * listing of the second the task was created in), each of which UpstreamHttp may retry.
+   * Upstream calls one poll may make: a look-up is one call; a Baidu one whose id query finds nothing lists the
+   * second the task was created in, one call per 100 records of that second (a submission of up to 1,000 URLs
+   * shares one second; Baidu's provider stops at 30 pages). The account's budget and the caller's share still
+   * bound what polls spend together.
    */
   readonly maxCallsPerPoll?: number;
   /** After this long a poll's pending upstream work is cancelled (the operation timeout). */
   readonly deadlineMs: number;
 }
 
-const MAX_CALLS_PER_POLL = 2;
+const MAX_CALLS_PER_POLL = 31;
 
 /**
  * Polls through the account's reuse layer (src/reuse), like every other entry point: a finished task comes from

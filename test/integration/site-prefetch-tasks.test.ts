@@ -106,7 +106,9 @@ async function pageAll(
     pages.push(res);
     const conn = res.data?.sitePrefetchTasks;
     if (!conn) throw new Error(JSON.stringify(res.errors));
-    after = conn.pageInfo.endCursor ?? after;
+    // A page with more to come always says where to resume, even one with no edge.
+    if (conn.pageInfo.hasNextPage) expect(conn.pageInfo.endCursor).not.toBeNull();
+    after = conn.pageInfo.endCursor;
     if (!conn.pageInfo.hasNextPage) {
       return { keys: pages.flatMap((p) => p.data!.sitePrefetchTasks!.edges.map((e) => key(e.node))), pages };
     }

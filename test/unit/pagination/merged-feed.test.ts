@@ -66,7 +66,9 @@ async function pageAll(
     if (i > 0) between(i);
     const conn: SiteConnection = await feed.page(request(sources, { ...over, first, after }));
     pages.push(conn);
-    after = conn.pageInfo.endCursor ?? after;
+    // A page with more to come always says where to resume, even one with no edge.
+    if (conn.pageInfo.hasNextPage) expect(conn.pageInfo.endCursor).not.toBeNull();
+    after = conn.pageInfo.endCursor;
     if (!conn.pageInfo.hasNextPage) return { all: pages.flatMap(ids), pages };
   }
   throw new Error("the feed did not end");
@@ -359,13 +361,17 @@ describe("MergedFeed", () => {
       ]);
     });
 
-    it("answers an empty page that still has a next page when the only account with rows fails", async () => {
+    it("answers an empty page that still has a next page, and an endCursor that resumes, when the only account with rows fails", async () => {
       const w = fakeListProvider("WANGSU_CDN_PRO", "main", [{ id: "a", at: at(5) }], { order: "desc" });
       w.failAll(true);
       const conn = await feed.page(request([w]));
       expect(conn.edges).toEqual([]);
-      expect(conn.pageInfo).toMatchObject({ hasNextPage: true, endCursor: null });
+      expect(conn.pageInfo).toMatchObject({ hasNextPage: true, startCursor: null });
       expect(conn.sources[0]).toMatchObject({ complete: false, errorCode: "UPSTREAM_UNAVAILABLE" });
+      w.failAll(false);
+      const next = await feed.page(request([w], { after: conn.pageInfo.endCursor }));
+      expect(ids(next)).toEqual(["WANGSU_CDN_PRO/main/a"]);
+      expect(next.pageInfo.hasNextPage).toBe(false);
     });
   });
 

@@ -176,8 +176,11 @@ describe("refusals", () => {
       isRefusal(new UpstreamError("UPSTREAM_RATE_LIMITED", "x", { ...upstream, limit: "PROVIDER" })),
     ).toBe(true);
     expect(isRefusal(new UpstreamError("UPSTREAM_OVERLOADED", "x", upstream))).toBe(true);
-    expect(isRefusal(new AppError(ErrorCode.OPERATION_LIMIT_EXCEEDED, "x"))).toBe(true);
     expect(isRefusal(new OperationAbandonedError("WANGSU_CDN_PRO", "main"))).toBe(true);
+  });
+
+  it("are not a poll that outgrew its own call cap: it would again, so it counts towards giving up", () => {
+    expect(isRefusal(new AppError(ErrorCode.OPERATION_LIMIT_EXCEEDED, "x"))).toBe(false);
   });
 
   it("are not the provider's failures, nor a poll that outlived its deadline", () => {
