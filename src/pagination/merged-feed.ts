@@ -167,6 +167,10 @@ export class MergedFeed {
     const edges: MergedEdge[] = [];
     // The group the next edges' cursors join; a read, or a take that moves a source to another unit, ends it.
     let group: MergeCursorGroup | null = null;
+    // The rows-in-hand mark (see needed): worked out once per read, not once per edge.
+    let mark: Mark | null | undefined;
+    const markOf = (): Mark | null =>
+      mark === undefined ? (mark = needed(readers, names, req.first - edges.length, wanted)) : mark;
     while (edges.length < req.first) {
       let best = -1;
       for (let i = 0; i < readers.length; i++) {
@@ -175,8 +179,9 @@ export class MergedFeed {
         if (head !== null && (top === null || comesBefore(head.key, names[i]!, top.key, names[best]!)))
           best = i;
       }
-      const toRead = sourcesToRead(readers, names, best, req.first - edges.length, wanted);
+      const toRead = sourcesToRead(readers, names, best, markOf);
       if (toRead.length > 0) {
+        mark = undefined; // the reads add rows in hand
         let moved = false;
         await Promise.all(
           toRead.map(async (i) => {
@@ -270,14 +275,13 @@ function documentedOrder(provider: PrefetchProvider): Direction | null {
 
 /**
  * The sources to read now (see MergedFeed), of those with no head in hand, not done and not failed. `best`: the
- * source of the best head in hand (-1: none); `need`: the rows the page still lacks.
+ * source of the best head in hand (-1: none); `markOf`: the rows-in-hand mark (see needed), computed on demand.
  */
 function sourcesToRead(
   readers: readonly SourceReader[],
   names: readonly SourceName[],
   best: number,
-  need: number,
-  wanted: ReadonlySet<PrefetchStatus> | null,
+  markOf: () => Mark | null,
 ): number[] {
   const idle: number[] = [];
   for (let i = 0; i < readers.length; i++) {
@@ -286,7 +290,7 @@ function sourcesToRead(
   }
   if (idle.length === 0) return idle;
   const bound = (i: number): number => (readers[i] as SourceReader).bound;
-  const mark = best < 0 ? null : needed(readers, names, need, wanted);
+  const mark = best < 0 ? null : markOf();
   if (mark !== null) {
     return idle.filter((i) => comesBefore(bound(i), names[i] as SourceName, mark.key, mark.name));
   }
@@ -299,14 +303,23 @@ function sourcesToRead(
   );
 }
 
-/** The `need`-th best row in hand that the page would keep (status filter), or null where fewer are in hand. */
+interface Mark {
+  readonly key: number;
+  readonly name: SourceName;
+}
+
+/**
+ * The `need`-th best row in hand that the page would keep (status filter), or null where fewer are in hand. It
+ * does not change as the page takes rows (each taken edge lowers `need` by one and removes one kept row ahead of
+ * it; a taken filtered row changes neither), only when a read adds rows: MergedFeed.page keeps it until then.
+ */
 function needed(
   readers: readonly SourceReader[],
   names: readonly SourceName[],
   need: number,
   wanted: ReadonlySet<PrefetchStatus> | null,
-): { key: number; name: SourceName } | null {
-  const rows: { key: number; name: SourceName }[] = [];
+): Mark | null {
+  const rows: Mark[] = [];
   readers.forEach((r, i) => {
     let kept = 0;
     for (const row of r.inHand()) {
