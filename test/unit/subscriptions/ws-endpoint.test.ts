@@ -1,6 +1,8 @@
 import type { IncomingMessage } from "node:http";
 import { WebSocket } from "ws";
-import { originAllowed, presentedKey, sendTo } from "../../../src/subscriptions/ws-endpoint";
+import { sendTo } from "../../../src/subscriptions/ws-binding";
+import { presentedKey } from "../../../src/subscriptions/ws-credentials";
+import { originAllowed } from "../../../src/subscriptions/ws-upgrade";
 import { captureLogs } from "../../support/log-capture";
 
 const request = (headers: Record<string, string>) => ({ headers }) as unknown as IncomingMessage;
