@@ -3,7 +3,7 @@ import type { PrefetchTask } from "../domain/prefetch-task";
 import type { ProviderKind } from "../domain/provider-kind";
 import { AppError, ErrorCode, InvalidCursorError } from "../errors/app-error";
 import type { OperationScope } from "../http/operation-scope";
-import type { PrefetchProvider, TimeWindow } from "../providers/provider";
+import type { PrefetchProvider } from "../providers/provider";
 import { queryFingerprint } from "./cursor";
 import { comesBefore, type SourceName } from "./feed-order";
 import type { Direction } from "./list-order";
@@ -15,7 +15,7 @@ import {
   type SourcePosition,
   tokenBudget,
 } from "./merge-cursor";
-import { DEFAULT_WINDOW_MS, type PrefetchConnection, type PrefetchTaskEdge } from "./paging-engine";
+import type { PrefetchConnection, PrefetchTaskEdge } from "./paging-engine";
 import {
   DoneReader,
   HeldReader,
@@ -26,7 +26,7 @@ import {
 } from "./source-reader";
 import { INITIAL_SPAN_SECONDS, subWindowBefore } from "./sub-window-policy";
 import { maxSpan, SubWindowReader } from "./sub-window-reader";
-import { floorToSecond } from "./window";
+import { firstPageWindow, floorToSecond } from "./window";
 
 export interface SiteFeedRequest {
   /** The provider accounts of the feed, in a stable order (a cursor holds one position per source, in order). */
@@ -110,7 +110,7 @@ export class MergedFeed {
     const cursor = req.after === null ? null : this.codec.decode(req.after);
     const window = cursor
       ? { start: new Date(cursor.start * 1000), end: new Date(cursor.end * 1000) }
-      : this.firstWindow(req);
+      : firstPageWindow(req.startTime, req.endTime, req.now, this.nowStepMs);
     const start = window.start.getTime() / 1000;
     const end = window.end.getTime() / 1000;
     const query = queryFingerprint([
@@ -224,17 +224,6 @@ export class MergedFeed {
     const resume =
       edges.length === 0 && hasNextPage ? this.codec.encode({ ...header, sources: snapshot() }) : null;
     return connection(edges, hasNextPage, outcome(), resume);
-  }
-
-  /** The window of a first page, as PagingEngine resolves it: a future end clamped to now, floored to the step. */
-  private firstWindow(req: SiteFeedRequest): TimeWindow {
-    const step = Math.max(1_000, Math.floor(this.nowStepMs / 1_000) * 1_000);
-    const now = new Date(Math.floor(req.now.getTime() / step) * step);
-    const end =
-      req.endTime === null || req.endTime.getTime() > now.getTime() ? now : floorToSecond(req.endTime);
-    const start =
-      req.startTime === null ? new Date(end.getTime() - DEFAULT_WINDOW_MS) : floorToSecond(req.startTime);
-    return { start, end };
   }
 }
 

@@ -5,7 +5,7 @@ import type { OperationScope } from "../http/operation-scope";
 import type { PrefetchProvider, TimeWindow } from "../providers/provider";
 import { type CursorCodec, type CursorGroup, type CursorPosition, queryFingerprint } from "./cursor";
 import { type Direction, ListOrderBook } from "./list-order";
-import { floorToSecond, splitWindow } from "./window";
+import { firstPageWindow, floorToSecond, splitWindow } from "./window";
 
 export interface ConnectionRequest {
   readonly provider: PrefetchProvider;
@@ -36,8 +36,6 @@ export interface PrefetchConnection {
     readonly endCursor: string | null;
   };
 }
-
-export const DEFAULT_WINDOW_MS = 24 * 3600 * 1000;
 
 /**
  * Serves Relay connections over any provider's page-token listing: long windows split into the provider's
@@ -99,15 +97,8 @@ export class PagingEngine {
       cursorQuery = cursor.query;
       position = cursor;
     } else {
-      // An end in the future is clamped to now: rows submitted while a client pages would otherwise shift an
-      // offset-paged provider's pages under it. The cursor keeps the clamped window.
-      const step = Math.max(1_000, Math.floor(this.nowStepMs / 1_000) * 1_000);
-      const now = new Date(Math.floor(req.now.getTime() / step) * step);
-      const end =
-        req.endTime === null || req.endTime.getTime() > now.getTime() ? now : floorToSecond(req.endTime);
-      const start =
-        req.startTime === null ? new Date(end.getTime() - DEFAULT_WINDOW_MS) : floorToSecond(req.startTime);
-      window = { start, end };
+      // The cursor keeps this window (its end clamped to now) for the rest of the pages.
+      window = firstPageWindow(req.startTime, req.endTime, req.now, this.nowStepMs);
     }
 
     let direction = this.orders.direction(provider);

@@ -2,6 +2,9 @@ import type { TimeWindow } from "../providers/provider";
 
 const SECOND = 1000;
 
+/** The window of a query that names no start: the 24 hours before its end. */
+export const DEFAULT_WINDOW_MS = 24 * 3600 * 1000;
+
 /** Providers speak whole seconds; windows are floored to them so that a cursor's window round-trips exactly. */
 export function floorToSecond(d: Date): Date {
   return new Date(Math.floor(d.getTime() / SECOND) * SECOND);
@@ -29,4 +32,24 @@ export function splitWindow(window: TimeWindow, maxMs: number, order: "asc" | "d
     }
   }
   return pieces;
+}
+
+/**
+ * The window a first page resolves to (a cursor carries it from then on). An end in the future is clamped to now,
+ * and "now" is floored to `nowStepMs` (at least a second): rows submitted while a client pages would otherwise
+ * shift an offset-paged provider's pages under it, and clients asking within one step ask the same window, so
+ * their pages can be shared. No start: the DEFAULT_WINDOW_MS before the end.
+ */
+export function firstPageWindow(
+  startTime: Date | null,
+  endTime: Date | null,
+  now: Date,
+  nowStepMs: number,
+): TimeWindow {
+  const step = Math.max(SECOND, Math.floor(nowStepMs / SECOND) * SECOND);
+  const flooredNow = new Date(Math.floor(now.getTime() / step) * step);
+  const end =
+    endTime === null || endTime.getTime() > flooredNow.getTime() ? flooredNow : floorToSecond(endTime);
+  const start = startTime === null ? new Date(end.getTime() - DEFAULT_WINDOW_MS) : floorToSecond(startTime);
+  return { start, end };
 }
