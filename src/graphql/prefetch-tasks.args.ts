@@ -10,6 +10,7 @@ import {
 } from "class-validator";
 import { ArgsType, Field, Int } from "type-graphql";
 import { ACCOUNT_NAME_PATTERN } from "../config/account-name";
+import type { Context } from "../context";
 import { TASK_ID_MAX_LENGTH, TASK_ID_PATTERN } from "../domain/task-ref-rules";
 import { PrefetchStatus, ProviderKind } from "./enums";
 import { DateTimeScalar } from "./scalars/date-time.scalar";
@@ -91,4 +92,20 @@ export class PrefetchTaskArgs extends ProviderAccountArgs {
   @Field(() => String, { nullable: true, description: "The site (domain); required for BAIDU_GEO." })
   @Validate(SiteForProviderConstraint)
   site?: string | null;
+}
+
+/** A connection's window, filter and paging arguments, with their defaults, as both paging engines take them. */
+export function pageRequest(
+  args: Pick<SitePrefetchTasksArgs, "startTime" | "endTime" | "status" | "first" | "after">,
+  ctx: Context,
+) {
+  return {
+    startTime: args.startTime ?? null,
+    endTime: args.endTime ?? null,
+    statuses: args.status ?? null,
+    first: args.first ?? DEFAULT_FIRST,
+    after: args.after ?? null,
+    now: ctx.now,
+    scope: ctx.scope,
+  };
 }

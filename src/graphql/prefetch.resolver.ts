@@ -10,8 +10,8 @@ import { ACCOUNTS_SIZE, BY_IDS_SIZE, CONNECTION_SIZE, UPSTREAM_CALL } from "./de
 import { PrefetchConnectionType } from "./prefetch-connection.type";
 import { PrefetchTaskType } from "./prefetch-task.type";
 import {
-  DEFAULT_FIRST,
   MAX_IDS,
+  pageRequest,
   PrefetchTaskArgs,
   PrefetchTasksArgs,
   type SitePrefetchTasksArgs,
@@ -50,22 +50,7 @@ export function listPrefetchTasks(
     { provider: provider.kind, account: provider.account.name, complete: true, errorCode: null },
   ];
   return ctx.loaders
-    .listing(provider, (onRows) =>
-      ctx.paging.page(
-        {
-          provider,
-          site,
-          startTime: args.startTime ?? null,
-          endTime: args.endTime ?? null,
-          statuses: args.status ?? null,
-          first: args.first ?? DEFAULT_FIRST,
-          after: args.after ?? null,
-          now: ctx.now,
-          scope: ctx.scope,
-        },
-        onRows,
-      ),
-    )
+    .listing(provider, (onRows) => ctx.paging.page({ provider, site, ...pageRequest(args, ctx) }, onRows))
     .then((conn) => ({ ...conn, sources }));
 }
 

@@ -11,7 +11,7 @@ import type { SiteConnection } from "../pagination/merged-feed";
 import type { PrefetchProvider } from "../providers/provider";
 import { CONNECTION_SIZE, UPSTREAM_CALL } from "./demand-control";
 import { PrefetchConnectionType } from "./prefetch-connection.type";
-import { DEFAULT_FIRST } from "./prefetch-tasks.args";
+import { pageRequest } from "./prefetch-tasks.args";
 import { type SiteFeedArgs, SiteFeedQueryArgs } from "./site-prefetch-tasks.args";
 
 /** What Query.sitePrefetchTasks and CdnSite.allPrefetchTasks say of themselves, beside their first sentence. */
@@ -43,13 +43,7 @@ export async function listSiteFeed(
     ctx.sitePaging.page({
       sources,
       site,
-      startTime: args.startTime ?? null,
-      endTime: args.endTime ?? null,
-      statuses: args.status ?? null,
-      first: args.first ?? DEFAULT_FIRST,
-      after: args.after ?? null,
-      now: ctx.now,
-      scope: ctx.scope,
+      ...pageRequest(args, ctx),
       // Only an order documented or learnt decides how a source is read, never the first guess.
       orderOf: (provider) => (orders.known(provider) ? orders.direction(provider) : null),
       onPage: (provider, rows) => {

@@ -15,7 +15,7 @@ import {
   type SourcePosition,
   tokenBudget,
 } from "./merge-cursor";
-import type { PrefetchConnection, PrefetchTaskEdge } from "./paging-engine";
+import { forwardConnection, type PrefetchConnection, type PrefetchTaskEdge } from "./paging-engine";
 import {
   DoneReader,
   HeldReader,
@@ -344,19 +344,7 @@ function connection(
   sources: readonly SourceOutcome[],
   resume: string | null = null,
 ): SiteConnection {
-  return {
-    edges,
-    nodes: edges.map((e) => e.node),
-    pageInfo: {
-      hasNextPage,
-      hasPreviousPage: false,
-      get startCursor() {
-        return edges[0]?.cursor ?? null;
-      },
-      get endCursor() {
-        return edges[edges.length - 1]?.cursor ?? resume;
-      },
-    },
-    sources,
-  };
+  // Properties, not a spread: a spread would read the page's cursors (and sign them) now.
+  const conn = forwardConnection(edges, hasNextPage, resume);
+  return { edges: conn.edges, nodes: conn.nodes, pageInfo: conn.pageInfo, sources };
 }

@@ -117,10 +117,10 @@ export class PagingEngine {
     const wanted = statuses ? new Set<PrefetchStatus>(statuses) : null;
     if (wanted && !provider.capabilities.statuses.some((s) => wanted.has(s))) {
       // The provider cannot report any of these statuses: nothing to scan for.
-      return emptyConnection();
+      return forwardConnection([], false);
     }
     // No rows asked for, no call made: pageInfo then says nothing of what follows.
-    if (req.first === 0) return emptyConnection();
+    if (req.first === 0) return forwardConnection([], false);
     let pieces = splitWindow(window, provider.capabilities.maxWindowMs, direction);
     if (position.window > pieces.length) throw new InvalidCursorError("it points past the end of its window");
     let edges: PrefetchTaskEdge[] = [];
@@ -223,21 +223,33 @@ export class PagingEngine {
       offset = 0;
     }
 
-    return {
-      edges,
-      nodes: edges.map((e) => e.node),
-      pageInfo: {
-        hasNextPage,
-        hasPreviousPage: false,
-        get startCursor() {
-          return edges[0]?.cursor ?? null;
-        },
-        get endCursor() {
-          return edges[edges.length - 1]?.cursor ?? null;
-        },
-      },
-    };
+    return forwardConnection(edges, hasNextPage);
   }
+}
+
+/**
+ * A forward-paged Relay connection over `edges`. Its cursors are read only when GraphQL asks for them (edge
+ * cursors are signed on first read); `resume`: the endCursor of a page with no edge that has more to come.
+ */
+export function forwardConnection(
+  edges: readonly PrefetchTaskEdge[],
+  hasNextPage: boolean,
+  resume: string | null = null,
+): PrefetchConnection {
+  return {
+    edges,
+    nodes: edges.map((e) => e.node),
+    pageInfo: {
+      hasNextPage,
+      hasPreviousPage: false,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges[edges.length - 1]?.cursor ?? resume;
+      },
+    },
+  };
 }
 
 /**
@@ -255,12 +267,4 @@ class Edge implements PrefetchTaskEdge {
   get cursor(): string {
     return this.group.cursor(this.offset);
   }
-}
-
-function emptyConnection(): PrefetchConnection {
-  return {
-    edges: [],
-    nodes: [],
-    pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
-  };
 }

@@ -191,18 +191,17 @@ export class StreamReader implements SourceReader {
   }
 }
 
-/**
- * A source that is read no further on this page (it failed): it stays where it was, for the cursor to resume
- * it, and is not done.
- */
-export class HeldReader implements SourceReader {
-  readonly done = false;
+/** A source read no further on this page: it stays at `at`, and hands out nothing. */
+abstract class ParkedReader implements SourceReader {
+  readonly done: boolean;
   readonly version = 0;
 
   constructor(
     readonly provider: PrefetchProvider,
     private readonly at: SourcePosition,
-  ) {}
+  ) {
+    this.done = at.kind === "done";
+  }
 
   get bound(): number {
     return this.at.kind === "done" ? 0 : this.at.bound;
@@ -229,32 +228,13 @@ export class HeldReader implements SourceReader {
   }
 }
 
+/** A source that failed on this page: it stays where it was, for the cursor to resume it, and is not done. */
+export class HeldReader extends ParkedReader {}
+
 /** A source with nothing left. */
-export class DoneReader implements SourceReader {
-  readonly done = true;
-  readonly bound = 0;
-  readonly version = 0;
-
-  constructor(readonly provider: PrefetchProvider) {}
-
-  head(): FeedRow | null {
-    return null;
-  }
-
-  inHand(): readonly FeedRow[] {
-    return [];
-  }
-
-  fill(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  take(): FeedRow {
-    throw new Error("take() without a head");
-  }
-
-  position(): SourcePosition {
-    return { kind: "done" };
+export class DoneReader extends ParkedReader {
+  constructor(provider: PrefetchProvider) {
+    super(provider, { kind: "done" });
   }
 }
 
